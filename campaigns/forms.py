@@ -1,0 +1,146 @@
+import re
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from donors.countries import COUNTRIES
+from donors.models import Donor
+from payments.currency import minimum_charge
+
+SIREN_RE = re.compile(r"^\d{9}$")
+
+
+def siren_is_valid(value: str) -> bool:
+    """Nine digits whose Luhn checksum is right (INSEE's rule for SIREN)."""
+    if not SIREN_RE.match(value):
+        return False
+    total = 0
+    for index, char in enumerate(reversed(value)):
+        digit = int(char)
+        if index % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+class DonationForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, localize=False
+    )
+    beneficiary = forms.ModelChoiceField(
+        label=_("Designate your gift"),
+        queryset=None,
+        required=False,
+        empty_label=_("The whole campaign"),
+    )
+    kind = forms.ChoiceField(
+        label=_("I give as"),
+        choices=Donor.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Donor.Kind.INDIVIDUAL,
+    )
+    first_name = forms.CharField(
+        label=_("First name(s)"), max_length=120, required=False
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=120, required=False)
+    company_name = forms.CharField(
+        label=_("Company legal name"), max_length=200, required=False
+    )
+    legal_form = forms.CharField(
+        label=_("Legal form"),
+        max_length=60,
+        required=False,
+        help_text=_("For example SAS, SARL, SA"),
+    )
+    siren = forms.CharField(label=_("SIREN"), max_length=11, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    address_line = forms.CharField(label=_("Address"), max_length=250)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    city = forms.CharField(label=_("City"), max_length=120)
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, initial="FR")
+    anonymous = forms.BooleanField(
+        label=_("Keep my gift anonymous on public pages"), required=False
+    )
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["beneficiary"].queryset = campaign.beneficiaries.filter(
+            public_consent=True
+        )
+        if not self.fields["beneficiary"].queryset.exists():
+            del self.fields["beneficiary"]
+        minimum = max(settings.GIFT_MINIMUM_EUR, minimum_charge(campaign.currency))
+        amount = self.fields["amount"]
+        amount.validators += [
+            MinValueValidator(
+                minimum, message=_("The minimum gift is %(limit_value)s €.")
+            ),
+            MaxValueValidator(
+                settings.GIFT_MAXIMUM_EUR,
+                message=_(
+                    "Online gifts are limited to %(limit_value)s €; please contact the foundation."
+                ),
+            ),
+        ]
+        amount.widget.attrs.update(
+            {"min": str(minimum), "step": "0.01", "inputmode": "decimal"}
+        )
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if not amount.is_finite():
+            raise forms.ValidationError(_("Enter a number."))
+        return amount.quantize(Decimal("0.01"))
+
+    def clean_siren(self):
+        return re.sub(r"\s", "", self.cleaned_data["siren"])
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == Donor.Kind.INDIVIDUAL:
+            for field in ("first_name", "last_name"):
+                if not data.get(field, "").strip():
+                    self.add_error(
+                        field, _("This field is required for a tax receipt.")
+                    )
+        elif kind == Donor.Kind.COMPANY:
+            for field in ("company_name", "legal_form"):
+                if not data.get(field, "").strip():
+                    self.add_error(
+                        field, _("This field is required for a company receipt.")
+                    )
+            siren = data.get("siren", "")
+            if not siren:
+                self.add_error(
+                    "siren", _("This field is required for a company receipt.")
+                )
+            elif not siren_is_valid(siren):
+                self.add_error(
+                    "siren", _("A SIREN is nine digits with a valid check digit.")
+                )
+        return data
+
+    def donor_details(self, language: str) -> dict:
+        data = self.cleaned_data
+        company = data["kind"] == Donor.Kind.COMPANY
+        return {
+            "email": data["email"],
+            "kind": data["kind"],
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "company_name": data["company_name"].strip() if company else "",
+            "legal_form": data["legal_form"].strip() if company else "",
+            "siren": data["siren"] if company else "",
+            "address_line": data["address_line"].strip(),
+            "postal_code": data["postal_code"].strip(),
+            "city": data["city"].strip(),
+            "country": data["country"],
+            "language": language,
+        }

@@ -1,0 +1,283 @@
+"""Demo data: the Olympic-passport campaign, a research campaign, past gifts.
+
+Names of people are invented; disciplines and amounts follow the
+foundation's public facts. Running it twice changes nothing.
+"""
+
+import random
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from campaigns.models import Beneficiary, Campaign, SuggestedAmount
+from campaigns.services import campaign_record_paid_gift
+from donors.services import donor_upsert
+from payments.models import Gift
+from payments.services import gift_record_event
+from receipts.models import ReceiptEvent
+from receipts.services import receipt_issue_for_gift
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-mecene-2026"  # noqa: S105 - printed by make demo, local only
+
+ATHLETES = [
+    (
+        "Inès Barrault",
+        "Athlétisme, 60 m haies — bronze aux championnats d'Europe en salle 2019",
+        "Athletics, 60 m hurdles — European indoor bronze, 2019",
+    ),
+    (
+        "Théo Marchal",
+        "Plongeon, 3 m — champion d'Europe 2017, 4e aux Jeux de Rio",
+        "Diving, 3 m springboard — European champion 2017, 4th at the Rio Games",
+    ),
+    (
+        "Léa Fontanel",
+        "Natation artistique — équipe de France, en duo avec sa sœur jumelle",
+        "Artistic swimming — French team, in a duet with her twin sister",
+    ),
+    (
+        "Zoé Fontanel",
+        "Natation artistique — équipe de France, en duo avec sa sœur jumelle",
+        "Artistic swimming — French team, in a duet with her twin sister",
+    ),
+    (
+        "Samuel Okafor",
+        "Escrime, sabre — médaillé aux championnats de France élite",
+        "Fencing, sabre — medallist at the French elite championships",
+    ),
+    (
+        "Clara Vasseur",
+        "Aviron, deux de couple — finaliste des championnats du monde U23",
+        "Rowing, double sculls — world U23 championships finalist",
+    ),
+    (
+        "Hugo Lemaire",
+        "Judo, -73 kg — vainqueur d'un tournoi européen junior",
+        "Judo, -73 kg — winner of a European junior tournament",
+    ),
+]
+
+DONORS = [
+    ("individual", "Marie", "Lefèvre", "", "75005", "Paris", "FR"),
+    (
+        "individual",
+        "Jean-Baptiste",
+        "Moreau",
+        "",
+        "92100",
+        "Boulogne-Billancourt",
+        "FR",
+    ),
+    ("individual", "Sophie", "Durand", "", "69003", "Lyon", "FR"),
+    ("individual", "Antoine", "Girard", "", "75014", "Paris", "FR"),
+    ("individual", "Camille", "Rousseau", "", "33000", "Bordeaux", "FR"),
+    ("individual", "Nicolas", "Fabre", "", "31000", "Toulouse", "FR"),
+    ("individual", "Élodie", "Chevalier", "", "94300", "Vincennes", "FR"),
+    ("individual", "Pavel", "Dvořák", "", "11000", "Praha", "CZ"),
+    ("individual", "Łukasz", "Nowak", "", "00-001", "Warszawa", "PL"),
+    ("individual", "Mette", "Ørsted", "", "1050", "København", "DK"),
+    ("company", "", "", "Atelier Numérique SAS", "75011", "Paris", "FR"),
+    ("company", "", "", "Boulangeries Réunies SARL", "78000", "Versailles", "FR"),
+]
+# Luhn-valid SIRENs invented for the demo companies.
+DEMO_SIRENS = ["909722233", "971924865"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo foundation's campaigns and a few dozen past gifts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--gifts", type=int, default=36, help="past gifts to create"
+        )
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, gifts, seed, **options):
+        if gifts < 0 or gifts > 10_000:
+            raise CommandError("--gifts must be between 0 and 10000")
+        self._ensure_staff()
+        if Campaign.objects.filter(slug="passeport-jo").exists():
+            self.stdout.write("Demo data already loaded; nothing to do.")
+            return
+        with transaction.atomic():
+            olympic, research = self._campaigns()
+        self._past_gifts(olympic, research, gifts, random.Random(seed))  # noqa: S311
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _ensure_staff(self):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=DEMO_USER, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+
+    def _campaigns(self):
+        today = timezone.localdate()
+        olympic = Campaign.objects.create(
+            slug="passeport-jo",
+            status=Campaign.Status.LIVE,
+            title_fr="Passeport pour les JO",
+            title_en="Olympic passport",
+            summary_fr="Une bourse de 3 000 € par an pour chaque étudiant sportif "
+            "de haut niveau qui prépare les Jeux olympiques.",
+            summary_en="A 3,000 € bourse a year for every high-level student athlete "
+            "preparing for the Olympic Games.",
+            description_fr=(
+                "Depuis une trentaine d'années, l'université accompagne ses sportifs de "
+                "haut niveau dans un double projet : le sport et le diplôme.\n\n"
+                "Se préparer aux Jeux coûte cher à l'athlète : stages, compétitions, soins, "
+                "préparation physique. Chaque étudiant engagé dans un projet olympique "
+                "reçoit une bourse de 3 000 € par an, financée par vos dons."
+            ),
+            description_en=(
+                "For some thirty years the university has supported its high-level "
+                "athletes in a double project: sport and degree together.\n\n"
+                "Preparing for the Games costs the athlete: training camps, competitions, "
+                "care and physical preparation. Each student in an Olympic project receives "
+                "a 3,000 € bourse a year, funded by your gifts."
+            ),
+            goal=Money(Decimal(len(ATHLETES) * 3000), "EUR"),
+            starts_on=today - timedelta(days=95),
+            ends_on=date(today.year + 1, 6, 30),
+        )
+        for position, (amount, fr, en) in enumerate(
+            [
+                (50, "financent une journée de stage", "funds a day of training camp"),
+                (
+                    150,
+                    "financent un déplacement en compétition",
+                    "funds a trip to a competition",
+                ),
+                (
+                    500,
+                    "financent un mois de préparation physique",
+                    "funds a month of physical preparation",
+                ),
+                (
+                    3000,
+                    "financent la bourse d'un athlète pour un an",
+                    "funds one athlete's bourse for a year",
+                ),
+            ]
+        ):
+            SuggestedAmount.objects.create(
+                campaign=olympic,
+                amount=Money(amount, "EUR"),
+                impact_fr=f"{amount} € {fr}",
+                impact_en=f"{amount} € {en}",
+                position=position,
+            )
+        for position, (name, fr, en) in enumerate(ATHLETES):
+            Beneficiary.objects.create(
+                campaign=olympic,
+                public_name=name,
+                summary_fr=fr,
+                summary_en=en,
+                yearly_bourse=Money(3000, "EUR"),
+                public_consent=True,
+                position=position,
+            )
+        research = Campaign.objects.create(
+            slug="ia-depistage-cancer-sein",
+            status=Campaign.Status.LIVE,
+            title_fr="L'IA au service du dépistage du cancer du sein",
+            title_en="AI for breast-cancer screening",
+            summary_fr="Annoter 150 000 mammographies avec les hôpitaux de Paris pour un "
+            "dépistage personnalisé.",
+            summary_en="Annotating 150,000 mammograms with the Paris hospitals for "
+            "personalised screening.",
+            description_fr=(
+                "Les chercheurs de l'université construisent, avec les hôpitaux de Paris, "
+                "des modèles de risque fondés sur la densité mammaire. Vos dons financent "
+                "l'annotation d'une base d'environ 150 000 mammographies."
+            ),
+            description_en=(
+                "With the Paris hospitals, the university's researchers are building "
+                "density-based risk models. Your gifts fund the annotation of a database "
+                "of about 150,000 mammograms."
+            ),
+            goal=Money(50000, "EUR"),
+            starts_on=today - timedelta(days=60),
+            ends_on=date(today.year + 1, 3, 31),
+        )
+        for position, amount in enumerate((30, 100, 250)):
+            SuggestedAmount.objects.create(
+                campaign=research, amount=Money(amount, "EUR"), position=position
+            )
+        return olympic, research
+
+    def _past_gifts(self, olympic, research, count, rng):
+        beneficiaries = list(olympic.beneficiaries.all())
+        donors = []
+        for index, (kind, first, last, company, postal, city, country) in enumerate(
+            DONORS
+        ):
+            slug = unicodedata.normalize("NFKD", company or f"{first}.{last}")
+            slug = slug.encode("ascii", "ignore").decode().lower().replace(" ", "-")
+            donors.append(
+                donor_upsert(
+                    email=f"{slug}@example.org",
+                    kind=kind,
+                    first_name=first,
+                    last_name=last,
+                    company_name=company,
+                    legal_form="SAS"
+                    if "SAS" in company
+                    else ("SARL" if company else ""),
+                    siren=DEMO_SIRENS[index - 10] if kind == "company" else "",
+                    address_line=f"{rng.randint(1, 120)} rue de la République",
+                    postal_code=postal,
+                    city=city,
+                    country=country,
+                    language="fr" if country == "FR" else "en",
+                )
+            )
+        today = timezone.localdate()
+        plan = []
+        for _n in range(count):
+            campaign = olympic if rng.random() < 0.7 else research
+            days_ago = rng.randint(1, min(90, (today - campaign.starts_on).days))
+            paid_at = timezone.make_aware(
+                datetime.combine(
+                    today - timedelta(days=days_ago), time(rng.randint(8, 22))
+                )
+            )
+            plan.append((paid_at, campaign))
+        # In date order, so receipt numbers follow the gifts as they would have.
+        for paid_at, campaign in sorted(plan, key=lambda item: item[0]):
+            donor = rng.choice(donors)
+            amount = Decimal(
+                rng.choice([20, 30, 50, 50, 100, 150, 150, 200, 500, 1000])
+            )
+            with transaction.atomic():
+                gift = Gift.objects.create(
+                    donor=donor,
+                    campaign=campaign,
+                    beneficiary=rng.choice(beneficiaries + [None, None])
+                    if campaign == olympic
+                    else None,
+                    amount=Money(amount, "EUR"),
+                    anonymous=rng.random() < 0.2,
+                    language=donor.language,
+                    status=Gift.Status.PAID,
+                    paid_at=paid_at,
+                )
+                campaign_record_paid_gift(gift=gift)
+                gift_record_event(gift, "paid", source="demo data")
+                receipt = receipt_issue_for_gift(gift.pk, notify=False)
+                ReceiptEvent.objects.create(
+                    receipt=receipt,
+                    kind=ReceiptEvent.Kind.EMAILED,
+                    data={"demo": "not sent"},
+                )
+                receipt.emailed_at = receipt.issued_at
+                receipt.save(update_fields=["emailed_at"])

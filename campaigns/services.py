@@ -1,0 +1,72 @@
+"""State changes of campaigns: the running totals behind every page."""
+
+import logging
+
+from django.db import transaction
+from djmoney.money import Money
+
+from campaigns.models import Campaign
+
+logger = logging.getLogger(__name__)
+
+
+class CurrencyMismatch(ValueError):
+    pass
+
+
+def campaign_record_paid_gift(*, gift) -> None:
+    """Add a newly paid gift to its campaign's totals.
+
+    Must run inside the transaction that marks the gift paid, so totals and
+    gift states never disagree. The campaign row is locked, which serialises
+    concurrent payments to one campaign; the donor count asks whether this
+    donor had already paid a gift to it.
+    """
+    from payments.models import Gift
+
+    campaign = Campaign.objects.select_for_update().get(pk=gift.campaign_id)
+    if str(gift.amount.currency) != campaign.currency:
+        raise CurrencyMismatch(
+            f"gift {gift.pk} is in {gift.amount.currency}, campaign in {campaign.currency}"
+        )
+
+    new_donor = (
+        not Gift.objects.filter(
+            campaign_id=campaign.pk, donor_id=gift.donor_id, status=Gift.Status.PAID
+        )
+        .exclude(pk=gift.pk)
+        .exists()
+    )
+    campaign.raised += gift.amount
+    campaign.gift_count += 1
+    if new_donor:
+        campaign.donor_count += 1
+    campaign.save(update_fields=["raised", "gift_count", "donor_count", "updated_at"])
+    logger.info(
+        "campaign %s total now %s after gift %s",
+        campaign.pk,
+        campaign.raised.amount,
+        gift.pk,
+        extra={"campaign_id": campaign.pk, "gift_id": gift.pk},
+    )
+
+
+def campaign_recompute_totals(campaign_id: int) -> Campaign:
+    """Rebuild one campaign's totals from its paid gifts (repair tool)."""
+    from django.db.models import Count, Sum
+
+    from payments.models import Gift
+
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        paid = Gift.objects.filter(campaign_id=campaign_id, status=Gift.Status.PAID)
+        agg = paid.aggregate(
+            total=Sum("amount"), gifts=Count("id"), donors=Count("donor", distinct=True)
+        )
+        campaign.raised = Money(agg["total"] or 0, campaign.currency)
+        campaign.gift_count = agg["gifts"]
+        campaign.donor_count = agg["donors"]
+        campaign.save(
+            update_fields=["raised", "gift_count", "donor_count", "updated_at"]
+        )
+    return campaign

@@ -1,0 +1,221 @@
+import json
+import logging
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from djmoney.money import Money
+
+from campaigns.forms import DonationForm
+from campaigns.models import Campaign
+from campaigns.tax import cost_after_relief
+from payments import gateway
+from payments.models import Gift
+from payments.services import (
+    GiftStateError,
+    gift_charge,
+    gift_create,
+    gift_prepare_payment,
+    gift_refresh_from_stripe,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _public_campaigns():
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+
+
+@require_GET
+def home(request):
+    campaigns = _public_campaigns().order_by("status", "-starts_on")
+    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+
+
+@require_GET
+def campaign_detail(request, slug):
+    campaign = get_object_or_404(_public_campaigns(), slug=slug)
+    beneficiaries = campaign.beneficiaries.filter(public_consent=True)
+    return render(
+        request,
+        "campaigns/detail.html",
+        {"campaign": campaign, "beneficiaries": beneficiaries},
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _unavailable():
+    return JsonResponse(
+        {
+            "error": _(
+                "The payment service is not answering. Nothing was charged; please try again in a moment."
+            )
+        },
+        status=503,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donate(request, slug):
+    campaign = get_object_or_404(_public_campaigns(), slug=slug)
+    if not campaign.accepts_gifts():
+        return render(
+            request, "campaigns/closed.html", {"campaign": campaign}, status=410
+        )
+
+    if request.method == "GET":
+        initial = {}
+        if request.GET.get("amount", "").replace(".", "", 1).isdigit():
+            initial["amount"] = request.GET["amount"]
+        form = DonationForm(campaign=campaign, initial=initial)
+        return _render_donate(request, campaign, form)
+
+    form = DonationForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        logger.info(
+            "donate form refused for campaign %s: %s", campaign.pk, sorted(form.errors)
+        )
+        if _wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return _render_donate(request, campaign, form, status=400)
+
+    language = translation.get_language()[:2]
+    gift = gift_create(
+        campaign=campaign,
+        donor_details=form.donor_details(language),
+        amount=Money(form.cleaned_data["amount"], campaign.currency),
+        beneficiary=form.cleaned_data.get("beneficiary"),
+        anonymous=form.cleaned_data["anonymous"],
+        language=language,
+    )
+    try:
+        client_secret = gift_prepare_payment(gift)
+    except gateway.GatewayUnavailable:
+        return _unavailable()
+    except gateway.GatewayError:
+        logger.exception("gift %s: could not prepare payment", gift.pk)
+        return JsonResponse(
+            {"error": _("The payment could not be prepared.")}, status=502
+        )
+
+    token = str(gift.token)
+    return JsonResponse(
+        {
+            "gift": token,
+            "client_secret": client_secret,
+            "pay_url": reverse("campaigns:gift_pay", args=[token]),
+            "confirm_url": reverse("campaigns:gift_confirm", args=[token]),
+            "thanks_url": reverse("campaigns:gift_thanks", args=[token]),
+            "billing_name": gift.donor.display_name,
+        }
+    )
+
+
+def _render_donate(request, campaign, form, status=200):
+    return render(
+        request,
+        "campaigns/donate.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "suggested": campaign.suggested_amounts.all(),
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "js_messages": {
+                "cost": _("After tax relief this gift costs you %(cost)s."),
+                "cost_company": _(
+                    "After the company tax reduction this gift costs %(cost)s."
+                ),
+                "working": _("Processing your gift…"),
+                "check_form": _("Please correct the highlighted fields."),
+                "failed": _("The payment did not go through. Nothing was charged."),
+                "network": _(
+                    "The connection was lost. Nothing was charged; please try again."
+                ),
+            },
+            "tax_rates": {
+                "individual": str(settings.TAX_RATE_INDIVIDUAL),
+                "company": str(settings.TAX_RATE_COMPANY),
+            },
+        },
+        status=status,
+    )
+
+
+def _gift_or_404(token) -> Gift:
+    return get_object_or_404(Gift.objects.select_related("campaign"), token=token)
+
+
+def _outcome_response(outcome, gift):
+    body = {"status": outcome.status}
+    if outcome.client_secret:
+        body["client_secret"] = outcome.client_secret
+    if outcome.status == "declined":
+        body["error"] = outcome.message or _("Your card was declined.")
+    if outcome.status in ("paid", "processing"):
+        body["thanks_url"] = reverse("campaigns:gift_thanks", args=[str(gift.token)])
+    return JsonResponse(body, status=402 if outcome.status == "declined" else 200)
+
+
+@require_POST
+def gift_pay(request, token):
+    gift = _gift_or_404(token)
+    try:
+        payload = json.loads(request.body or b"{}")
+        setup_intent_id = str(payload["setup_intent"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("Malformed request.")}, status=400)
+    try:
+        outcome = gift_charge(gift, setup_intent_id=setup_intent_id)
+    except GiftStateError as exc:
+        logger.warning("gift %s: pay refused: %s", gift.pk, exc)
+        return JsonResponse({"error": _("This gift cannot be paid now.")}, status=409)
+    except gateway.GatewayUnavailable:
+        return _unavailable()
+    return _outcome_response(outcome, gift)
+
+
+@require_POST
+def gift_confirm(request, token):
+    """After the browser completed 3-D Secure: re-read the intent from Stripe."""
+    gift = _gift_or_404(token)
+    try:
+        gift = gift_refresh_from_stripe(gift)
+    except gateway.GatewayUnavailable:
+        return _unavailable()
+    if gift.status == Gift.Status.PAID:
+        status = "paid"
+    elif gift.status == Gift.Status.FAILED:
+        status = "declined"
+    else:
+        status = "processing"
+    body = {"status": status}
+    if status == "declined":
+        body["error"] = _("The payment was not authenticated. Nothing was charged.")
+        return JsonResponse(body, status=402)
+    body["thanks_url"] = reverse("campaigns:gift_thanks", args=[str(gift.token)])
+    return JsonResponse(body)
+
+
+@require_GET
+def gift_thanks(request, token):
+    gift = _gift_or_404(token)
+    if gift.status not in (Gift.Status.PAID, Gift.Status.PENDING):
+        raise Http404
+    cost = cost_after_relief(gift.amount.amount, gift.donor.kind)
+    return render(
+        request,
+        "campaigns/thanks.html",
+        {
+            "gift": gift,
+            "campaign": gift.campaign,
+            "cost_after_tax": Money(cost, gift.amount.currency),
+        },
+    )

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def foundation(request):
+    return {"foundation": settings.FOUNDATION}

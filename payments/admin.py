@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from mecene.admin import AppendOnlyInline
+from payments.models import Gift, GiftEvent, StripeEvent
+
+
+class GiftEventInline(AppendOnlyInline):
+    model = GiftEvent
+
+
+@admin.register(Gift)
+class GiftAdmin(admin.ModelAdmin):
+    change_list_template = "admin/payments/gift/change_list.html"
+    list_display = (
+        "id",
+        "campaign",
+        "donor_link",
+        "amount",
+        "status",
+        "method",
+        "anonymous",
+        "paid_at",
+        "receipt_number",
+    )
+    list_filter = ("status", "method", "campaign", "anonymous")
+    search_fields = (
+        "id",
+        "donor__email",
+        "donor__last_name",
+        "donor__company_name",
+        "stripe_payment_intent_id",
+    )
+    date_hierarchy = "paid_at"
+    list_select_related = ("campaign", "donor", "receipt")
+    readonly_fields = [f.name for f in Gift._meta.fields]
+    inlines = [GiftEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("donor"))
+    def donor_link(self, gift):
+        url = reverse("admin:donors_donor_change", args=[gift.donor_id])
+        return format_html('<a href="{}">{}</a>', url, gift.donor.display_name)
+
+    @admin.display(description=_("receipt"))
+    def receipt_number(self, gift):
+        receipt = getattr(gift, "receipt", None)
+        return receipt.number if receipt else "—"
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "stripe_event_id",
+        "type",
+        "status",
+        "stripe_object_id",
+        "received_at",
+        "processed_at",
+    )
+    list_filter = ("status", "type")
+    search_fields = ("stripe_event_id", "stripe_object_id")
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

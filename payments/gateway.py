@@ -1,0 +1,240 @@
+"""The only module that talks to Stripe.
+
+Everything else calls these functions with domain values and gets plain
+results or one of three errors back: ``PaymentDeclined`` (the donor can try
+another card), ``GatewayUnavailable`` (try again later; nothing was charged
+twice, because every write carries an idempotency key derived from our own
+ids) and ``GatewayError`` (a bug or a configuration problem).
+"""
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from functools import cache
+
+import stripe
+from django.conf import settings
+from djmoney.money import Money
+
+from payments.currency import to_minor_units
+
+logger = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """Stripe refused the request for a reason no retry will fix."""
+
+
+class GatewayUnavailable(GatewayError):
+    """Stripe could not be reached or answered with a server error."""
+
+
+class PaymentDeclined(GatewayError):
+    """The card or account was declined; ``code`` is Stripe's decline code."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class IntentState:
+    """What we need to know of a PaymentIntent or SetupIntent."""
+
+    id: str
+    status: str
+    client_secret: str
+    payment_method_id: str = ""
+    charge_id: str = ""
+    amount_minor: int = 0
+    currency: str = ""
+    failure_code: str = ""
+
+
+@cache
+def _client() -> stripe.StripeClient:
+    base = settings.STRIPE_API_BASE
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": base} if base else None,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def reset_client() -> None:
+    """Forget the cached client (tests point it at another offline Stripe)."""
+    _client.cache_clear()
+
+
+def _call(what: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except stripe.CardError as exc:
+        raise PaymentDeclined(exc.user_message or str(exc), exc.code or "") from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        logger.warning("stripe %s: unavailable (%s)", what, type(exc).__name__)
+        raise GatewayUnavailable(str(exc)) from exc
+    except stripe.APIError as exc:
+        logger.warning("stripe %s: server error %s", what, exc.http_status)
+        raise GatewayUnavailable(str(exc)) from exc
+    except stripe.StripeError as exc:
+        logger.error("stripe %s failed: %s", what, type(exc).__name__)
+        raise GatewayError(str(exc)) from exc
+
+
+def _id_of(value) -> str:
+    # Real Stripe returns ids unless expanded; the offline Stripe embeds
+    # whole objects. Accept both.
+    if not value:
+        return ""
+    return value if isinstance(value, str) else value.id
+
+
+def _intent_state(intent) -> IntentState:
+    error = getattr(intent, "last_payment_error", None) or getattr(
+        intent, "last_setup_error", None
+    )
+    return IntentState(
+        id=intent.id,
+        status=intent.status,
+        client_secret=getattr(intent, "client_secret", "") or "",
+        payment_method_id=_id_of(getattr(intent, "payment_method", None)),
+        charge_id=_id_of(getattr(intent, "latest_charge", None)),
+        amount_minor=getattr(intent, "amount", 0) or 0,
+        currency=(getattr(intent, "currency", "") or "").upper(),
+        failure_code=(getattr(error, "code", "") or "") if error else "",
+    )
+
+
+def customer_create(*, name: str, email: str, gift_id: int, key: str) -> str:
+    customer = _call(
+        "customer create",
+        _client().v1.customers.create,
+        params={"name": name, "email": email, "metadata": {"gift_id": str(gift_id)}},
+        options={"idempotency_key": key},
+    )
+    return customer.id
+
+
+def setup_intent_create(*, customer_id: str, gift_id: int, key: str) -> IntentState:
+    intent = _call(
+        "setup intent create",
+        _client().v1.setup_intents.create,
+        params={
+            "customer": customer_id,
+            "payment_method_types": ["card"],
+            "usage": "off_session",
+            "metadata": {"gift_id": str(gift_id)},
+        },
+        options={"idempotency_key": key},
+    )
+    return _intent_state(intent)
+
+
+def setup_intent_retrieve(setup_intent_id: str) -> IntentState:
+    intent = _call(
+        "setup intent retrieve", _client().v1.setup_intents.retrieve, setup_intent_id
+    )
+    return _intent_state(intent)
+
+
+def payment_method_attach(*, payment_method_id: str, customer_id: str) -> None:
+    # The offline Stripe does not attach the method a SetupIntent confirmed
+    # (real Stripe does, and then answers this call with the same method).
+    _call(
+        "payment method attach",
+        _client().v1.payment_methods.attach,
+        payment_method_id,
+        params={"customer": customer_id},
+    )
+
+
+def payment_intent_charge(
+    *,
+    amount: Money,
+    customer_id: str,
+    payment_method_id: str,
+    metadata: dict[str, str],
+    key: str,
+) -> IntentState:
+    """Create and confirm a PaymentIntent for ``amount``.
+
+    ``key`` must be derived from our gift (and payment method) so that a
+    retried request can never charge twice.
+    """
+    intent = _call(
+        "payment intent charge",
+        _client().v1.payment_intents.create,
+        params={
+            "amount": to_minor_units(amount),
+            "currency": str(amount.currency).lower(),
+            "customer": customer_id,
+            "payment_method": payment_method_id,
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": key},
+    )
+    return _intent_state(intent)
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> IntentState:
+    intent = _call(
+        "payment intent retrieve",
+        _client().v1.payment_intents.retrieve,
+        payment_intent_id,
+    )
+    return _intent_state(intent)
+
+
+def construct_event(payload: bytes, signature: str) -> dict:
+    """Verify a webhook's signature on the raw body and parse it as JSON.
+
+    Returns a plain dict, not a Stripe object, so handlers read events the
+    same way whatever the library version. Raises ``ValueError`` for a body
+    that is not a JSON object and ``stripe.SignatureVerificationError`` for a
+    bad or stale signature.
+    """
+    stripe.WebhookSignature.verify_header(
+        payload,
+        signature,
+        settings.STRIPE_WEBHOOK_SECRET,
+        settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    )
+    event = json.loads(payload)
+    if not isinstance(event, dict):
+        raise ValueError("event is not a JSON object")
+    return event
+
+
+_reachable_cache: dict[str, tuple[float, bool]] = {}
+
+
+def is_reachable(timeout: float = 2.0) -> bool:
+    """Whether Stripe's API answers at all (any HTTP answer counts).
+
+    Cached for ten seconds so that a load balancer polling /healthz does not
+    turn into a stream of requests to Stripe.
+    """
+    now = time.monotonic()
+    cached = _reachable_cache.get("api")
+    if cached and now - cached[0] < 10:
+        return cached[1]
+    base = settings.STRIPE_API_BASE or "https://api.stripe.com"
+    request = urllib.request.Request(  # noqa: S310 - fixed scheme from settings
+        f"{base}/v1/customers?limit=1",
+        headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310
+            ok = True
+    except urllib.error.HTTPError:
+        ok = True
+    except (urllib.error.URLError, OSError):
+        ok = False
+    _reachable_cache["api"] = (now, ok)
+    return ok

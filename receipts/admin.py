@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from mecene.admin import AppendOnlyInline
+from receipts.models import Receipt, ReceiptEvent
+
+
+class ReceiptEventInline(AppendOnlyInline):
+    model = ReceiptEvent
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "status",
+        "amount",
+        "gift",
+        "issued_at",
+        "emailed_at",
+        "download",
+    )
+    list_filter = ("status", "year", "form_code")
+    search_fields = ("number", "gift__donor__last_name", "gift__donor__company_name")
+    readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"] + [
+        "download"
+    ]
+    exclude = ("pdf",)
+    inlines = [ReceiptEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # An issued receipt is frozen: staff with the view permission see it
+        # read-only; corrections are cancellations, never edits.
+        return False
+
+    @admin.display(description=_("PDF"))
+    def download(self, receipt):
+        url = reverse("admin:receipts_receipt_download", args=[receipt.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="receipts_receipt_download",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def download_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        receipt = get_object_or_404(Receipt, pk=pk)
+        ReceiptEvent.objects.create(
+            receipt=receipt, kind=ReceiptEvent.Kind.DOWNLOADED, actor=request.user
+        )
+        return FileResponse(
+            receipt.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"recu-fiscal-{receipt.number}.pdf",
+            content_type="application/pdf",
+        )

@@ -1,0 +1,217 @@
+"""Issuing and sending tax receipts.
+
+A receipt is numbered inside the transaction that creates it: the year's
+sequence row is locked, incremented and saved with the receipt, so a failed
+issue gives its number back and the series never has a gap.
+"""
+
+import hashlib
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from donors.countries import country_name
+from payments.models import Gift
+from receipts.models import Receipt, ReceiptEvent, ReceiptSequence
+from receipts.pdf import render_receipt_pdf
+from receipts.snapshot import (
+    MODE_FOR_METHOD,
+    NATURE_MONEY,
+    DonorBlock,
+    FoundationBlock,
+    PaymentLine,
+    ReceiptSnapshot,
+)
+from receipts.words import amount_in_words_fr
+
+logger = logging.getLogger(__name__)
+
+FORME_MANUAL = "Déclaration de don manuel"
+
+
+class ReceiptRefused(Exception):
+    """This gift cannot have a receipt (yet); the message says why."""
+
+
+def receipt_next_number(year: int) -> tuple[int, str]:
+    """Take the next number of ``year``'s series; call inside a transaction."""
+    ReceiptSequence.objects.bulk_create(
+        [ReceiptSequence(year=year, last_number=0)], ignore_conflicts=True
+    )
+    sequence = ReceiptSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number, f"{year}-{sequence.last_number:06d}"
+
+
+def _foundation_block() -> FoundationBlock:
+    return FoundationBlock(**settings.FOUNDATION)
+
+
+def _donor_block(donor) -> DonorBlock:
+    return DonorBlock(
+        kind=donor.kind,
+        last_name=donor.last_name,
+        first_names=donor.first_name,
+        company_name=donor.company_name,
+        legal_form=donor.legal_form,
+        siren=donor.siren,
+        address_line=donor.address_line,
+        postal_code=donor.postal_code,
+        city=donor.city,
+        country=country_name(donor.country),
+    )
+
+
+def _form_for(kind: str) -> tuple[str, str]:
+    if kind == "individual":
+        return settings.RECEIPT_FORM_INDIVIDUAL
+    if kind == "company":
+        return settings.RECEIPT_FORM_COMPANY
+    raise ReceiptRefused(f"unknown donor type {kind!r}")
+
+
+def receipt_build_snapshot(
+    gift: Gift, *, number: str, issued_on: date
+) -> ReceiptSnapshot:
+    donor = gift.donor
+    form_code, form_version = _form_for(donor.kind)
+    paid_on = timezone.localtime(gift.paid_at).date()
+    total = gift.amount.amount
+    return ReceiptSnapshot(
+        number=number,
+        issued_on=issued_on,
+        form_code=form_code,
+        form_version=form_version,
+        foundation=_foundation_block(),
+        donor=_donor_block(donor),
+        payments=(PaymentLine(date=paid_on, amount=total, method=gift.method),),
+        total=total,
+        words=amount_in_words_fr(total),
+        article_200=donor.kind == "individual",
+        article_978=False,
+        forme=FORME_MANUAL,
+        nature=NATURE_MONEY,
+        mode=MODE_FOR_METHOD[gift.method],
+    )
+
+
+def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | None:
+    """Issue the receipt of a paid gift once; return it (or None if unpaid).
+
+    Safe to call any number of times, concurrently: the gift row lock makes
+    the second caller find the first one's receipt.
+    """
+    with transaction.atomic():
+        gift = (
+            Gift.objects.select_for_update(of=("self",))
+            .select_related("donor", "campaign")
+            .get(pk=gift_id)
+        )
+        existing = Receipt.objects.filter(gift_id=gift.pk).first()
+        if existing is not None:
+            return existing
+        if gift.status != Gift.Status.PAID:
+            logger.info(
+                "gift %s is %s: no receipt",
+                gift.pk,
+                gift.status,
+                extra={"gift_id": gift.pk},
+            )
+            return None
+        if str(gift.amount.currency) != "EUR":
+            raise ReceiptRefused(f"gift {gift.pk} is not in euros")
+        _form_for(gift.donor.kind)
+
+        year = timezone.localtime(gift.paid_at).year
+        sequence_number, number = receipt_next_number(year)
+        issued_at = timezone.now()
+        snapshot = receipt_build_snapshot(
+            gift, number=number, issued_on=timezone.localtime(issued_at).date()
+        )
+        pdf_bytes = render_receipt_pdf(snapshot)
+        receipt = Receipt(
+            number=number,
+            year=year,
+            sequence_number=sequence_number,
+            gift=gift,
+            amount=gift.amount,
+            issued_at=issued_at,
+            form_code=snapshot.form_code,
+            form_version=snapshot.form_version,
+            snapshot=snapshot.to_dict(),
+            pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+        )
+        receipt.pdf.save(f"{number}.pdf", ContentFile(pdf_bytes), save=False)
+        receipt.save()
+        ReceiptEvent.objects.create(receipt=receipt, kind=ReceiptEvent.Kind.ISSUED)
+        if notify:
+            transaction.on_commit(lambda: _enqueue_email(receipt.pk))
+    logger.info(
+        "receipt %s issued for gift %s",
+        receipt.number,
+        gift.pk,
+        extra={"gift_id": gift.pk, "receipt_id": receipt.pk},
+    )
+    return receipt
+
+
+def _enqueue_email(receipt_id: int) -> None:
+    from receipts.tasks import receipt_email_enqueue
+
+    receipt_email_enqueue(receipt_id)
+
+
+def receipt_send_email(receipt_id: int) -> bool:
+    """Email thanks and the PDF to the donor once; True if sent now.
+
+    The row lock is held while the mail goes out, so two workers cannot both
+    send it. If the process dies after sending and before committing, the
+    retry sends a second copy: a donor may rarely get the thanks twice but
+    never not at all.
+    """
+    with transaction.atomic():
+        receipt = (
+            Receipt.objects.select_for_update(of=("self",))
+            .select_related("gift__donor", "gift__campaign")
+            .get(pk=receipt_id)
+        )
+        if receipt.emailed_at is not None or receipt.status != Receipt.Status.ISSUED:
+            return False
+        gift = receipt.gift
+        donor = gift.donor
+        language = donor.language if donor.language in ("fr", "en") else "fr"
+        with translation.override(language):
+            context = {
+                "gift": gift,
+                "donor": donor,
+                "receipt": receipt,
+                "campaign": gift.campaign,
+                "foundation_name": settings.FOUNDATION["name"],
+            }
+            subject = render_to_string(
+                "receipts/email/thanks_subject.txt", context
+            ).strip()
+            body = render_to_string("receipts/email/thanks_body.txt", context)
+        message = EmailMessage(subject=subject, body=body, to=[donor.email])
+        with receipt.pdf.open("rb") as pdf:
+            message.attach(
+                f"recu-fiscal-{receipt.number}.pdf", pdf.read(), "application/pdf"
+            )
+        message.send()
+        receipt.emailed_at = timezone.now()
+        receipt.save(update_fields=["emailed_at"])
+        ReceiptEvent.objects.create(receipt=receipt, kind=ReceiptEvent.Kind.EMAILED)
+    logger.info(
+        "receipt %s emailed to donor %s",
+        receipt.number,
+        donor.pk,
+        extra={"receipt_id": receipt.pk, "gift_id": gift.pk},
+    )
+    return True

@@ -1,0 +1,81 @@
+"""Celery tasks for receipts: load by id, call a service.
+
+Enqueueing never raises: if the broker is down the gift is already stored
+as paid, and ``receipt_sweep_task`` (beat, every few minutes) finds paid
+gifts without a receipt and receipts not yet emailed and queues them again.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from payments.models import Gift
+from receipts.models import Receipt
+from receipts.services import receipt_issue_for_gift, receipt_send_email
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE = (OperationalError, ConnectionError, TimeoutError, OSError)
+
+
+@shared_task(
+    bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
+)
+def receipt_issue_task(self, gift_id: int) -> str | None:
+    receipt = receipt_issue_for_gift(gift_id)
+    return receipt.number if receipt else None
+
+
+@shared_task(
+    bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
+)
+def receipt_email_task(self, receipt_id: int) -> bool:
+    return receipt_send_email(receipt_id)
+
+
+def _safe_delay(task, object_id: int, what: str) -> bool:
+    try:
+        task.delay(object_id)
+        return True
+    except Exception:
+        # The state is in the database; the sweep will queue it again.
+        logger.warning("could not queue %s %s; the sweep will retry", what, object_id)
+        return False
+
+
+def receipt_enqueue(gift_id: int) -> bool:
+    return _safe_delay(receipt_issue_task, gift_id, "receipt for gift")
+
+
+def receipt_email_enqueue(receipt_id: int) -> bool:
+    return _safe_delay(receipt_email_task, receipt_id, "email for receipt")
+
+
+@shared_task
+def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
+    """Queue again what a lost message left undone."""
+    cutoff = timezone.now() - timedelta(seconds=min_age_seconds)
+    gift_ids = list(
+        Gift.objects.filter(
+            status=Gift.Status.PAID, receipt__isnull=True, paid_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    receipt_ids = list(
+        Receipt.objects.filter(
+            status=Receipt.Status.ISSUED, emailed_at__isnull=True, issued_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for gift_id in gift_ids:
+        receipt_enqueue(gift_id)
+    for receipt_id in receipt_ids:
+        receipt_email_enqueue(receipt_id)
+    if gift_ids or receipt_ids:
+        logger.warning(
+            "sweep queued %s receipts and %s emails again",
+            len(gift_ids),
+            len(receipt_ids),
+        )
+    return {"receipts": len(gift_ids), "emails": len(receipt_ids)}

@@ -1,0 +1,164 @@
+// Donate page: live tax-relief line, then the Stripe flow the offline Stripe
+// can also run: confirm a SetupIntent in the browser, let the server create
+// and confirm the PaymentIntent, and complete 3-D Secure here if asked.
+(function () {
+  "use strict";
+
+  const form = document.getElementById("donate-form");
+  if (!form) return;
+  const messages = JSON.parse(document.getElementById("donate-messages").textContent);
+  const amountInput = form.querySelector("[name=amount]");
+  const taxLine = document.getElementById("tax-line");
+  const formMessage = document.getElementById("form-message");
+  const submit = document.getElementById("donate-submit");
+  const lang = form.dataset.lang || "fr";
+  const currency = form.dataset.currency || "EUR";
+  const formatter = new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-GB", {
+    style: "currency",
+    currency: currency,
+  });
+
+  function kind() {
+    const checked = form.querySelector("[name=kind]:checked");
+    return checked ? checked.value : "individual";
+  }
+
+  // Cents as integers so the preview never shows a float artefact.
+  function toCents(text) {
+    const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text || "");
+    if (!match) return null;
+    return parseInt(match[1], 10) * 100 + parseInt((match[2] || "0").padEnd(2, "0"), 10);
+  }
+
+  function updateTaxLine() {
+    const cents = toCents(amountInput.value);
+    if (cents === null || cents <= 0) {
+      taxLine.textContent = "";
+      return;
+    }
+    const company = kind() === "company";
+    const rate = company ? form.dataset.taxCompany : form.dataset.taxIndividual;
+    const rateBasisPoints = Math.round(parseFloat(rate) * 10000);
+    const costCents = Math.round((cents * (10000 - rateBasisPoints)) / 10000);
+    const text = company ? messages.cost_company : messages.cost;
+    taxLine.textContent = text.replace("%(cost)s", formatter.format(costCents / 100));
+  }
+
+  function updateKind() {
+    form.classList.toggle("is-company", kind() === "company");
+    updateTaxLine();
+  }
+
+  form.querySelectorAll(".preset").forEach(function (button) {
+    button.addEventListener("click", function () {
+      amountInput.value = button.dataset.amount;
+      form.querySelectorAll(".preset").forEach((b) => b.setAttribute("aria-pressed", "false"));
+      button.setAttribute("aria-pressed", "true");
+      updateTaxLine();
+    });
+  });
+  amountInput.addEventListener("input", updateTaxLine);
+  form.querySelectorAll("[name=kind]").forEach((r) => r.addEventListener("change", updateKind));
+  updateKind();
+
+  const stripe = Stripe(form.dataset.stripeKey);
+  const card = stripe.elements().create("card");
+  card.mount("#card-element");
+
+  function clearErrors() {
+    formMessage.textContent = "";
+    form.querySelectorAll(".field").forEach(function (field) {
+      field.classList.remove("has-error");
+      const error = field.querySelector(".error");
+      if (error) error.textContent = "";
+      const input = field.querySelector("input, select");
+      if (input) input.removeAttribute("aria-invalid");
+    });
+  }
+
+  function showErrors(errors) {
+    let first = null;
+    let unplaced = "";
+    Object.keys(errors).forEach(function (name) {
+      const text = errors[name].map((e) => e.message).join(" ");
+      const field = form.querySelector('[data-field="' + name + '"]');
+      if (!field) {
+        unplaced += " " + text;
+        return;
+      }
+      field.classList.add("has-error");
+      field.querySelector(".error").textContent = text;
+      const input = field.querySelector("input, select");
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", name + "-error");
+        first = first || input;
+      }
+    });
+    formMessage.textContent = messages.check_form + unplaced;
+    if (first) first.focus();
+  }
+
+  function fail(text) {
+    formMessage.textContent = text || messages.failed;
+    submit.disabled = false;
+    submit.removeAttribute("aria-busy");
+  }
+
+  async function postJSON(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value,
+      },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    return { status: response.status, data: await response.json() };
+  }
+
+  async function donate() {
+    const response = await fetch(form.action, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new FormData(form),
+      credentials: "same-origin",
+    });
+    const data = await response.json();
+    if (response.status === 400 && data.errors) {
+      showErrors(data.errors);
+      return fail(formMessage.textContent);
+    }
+    if (!response.ok) return fail(data.error);
+
+    const setup = await stripe.confirmCardSetup(data.client_secret, {
+      payment_method: { card: card, billing_details: { name: data.billing_name } },
+    });
+    if (setup.error) return fail(setup.error.message);
+
+    let result = await postJSON(data.pay_url, { setup_intent: setup.setupIntent.id });
+    if (result.data.status === "requires_action") {
+      const action = await stripe.confirmCardPayment(result.data.client_secret);
+      if (action && action.error) return fail(action.error.message);
+      result = await postJSON(data.confirm_url, {});
+    }
+    if (result.data.status === "paid" || result.data.status === "processing") {
+      window.location.assign(result.data.thanks_url);
+      return;
+    }
+    fail(result.data.error);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearErrors();
+    submit.disabled = true;
+    submit.setAttribute("aria-busy", "true");
+    formMessage.textContent = messages.working;
+    donate().catch(function () {
+      fail(messages.network);
+    });
+  });
+})();
