@@ -8,24 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from donors.countries import COUNTRIES
 from donors.models import Donor
+from donors.validators import siren_is_valid
 from payments.currency import minimum_charge
-
-SIREN_RE = re.compile(r"^\d{9}$")
-
-
-def siren_is_valid(value: str) -> bool:
-    """Nine digits whose Luhn checksum is right (INSEE's rule for SIREN)."""
-    if not SIREN_RE.match(value):
-        return False
-    total = 0
-    for index, char in enumerate(reversed(value)):
-        digit = int(char)
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
 
 
 class DonationForm(forms.Form):

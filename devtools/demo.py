@@ -46,9 +46,10 @@ def port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def wait_for(url: str, seconds: float) -> bool:
+def wait_for(url: str, seconds: float, give_up) -> bool:
+    """Poll ``url`` until it answers 200, time runs out or ``give_up()``."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not give_up():
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                 return response.status == 200
@@ -85,6 +86,15 @@ def main() -> int:
     mail_dir.mkdir(parents=True, exist_ok=True)
     (VAR / "log").mkdir(parents=True, exist_ok=True)
 
+    stopping = False
+
+    def shut_down(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, shut_down)
+    signal.signal(signal.SIGTERM, shut_down)
+
     children: list[subprocess.Popen] = []
     try:
         stripe_proc = start_fake_stripe(
@@ -119,16 +129,12 @@ def main() -> int:
         )
     )  # fmt: skip
 
-    stopping = False
+    def child_died() -> bool:
+        return any(child.poll() is not None for child in children)
 
-    def shut_down(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, shut_down)
-    signal.signal(signal.SIGTERM, shut_down)
-
-    ready = wait_for(f"http://127.0.0.1:{WEB_PORT}/healthz", 30)
+    ready = wait_for(
+        f"http://127.0.0.1:{WEB_PORT}/healthz", 30, lambda: stopping or child_died()
+    )
     site = f"http://127.0.0.1:{WEB_PORT}"
     print(
         "\n"
@@ -145,7 +151,7 @@ def main() -> int:
     )
 
     while not stopping:
-        if any(child.poll() is not None for child in children):
+        if child_died():
             print("A demo process stopped unexpectedly; shutting down (see var/log).")
             break
         time.sleep(0.5)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mecene.admin import AppendOnlyInline
 from payments.models import Gift, GiftEvent, StripeEvent
+from payments.services import gift_record_event
 
 
 class GiftEventInline(AppendOnlyInline):
@@ -38,11 +39,23 @@ class GiftAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Gift._meta.fields]
     inlines = [GiftEventInline]
 
+    actions = ["issue_missing_receipts"]
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Issue missing receipts of the selected paid gifts"))
+    def issue_missing_receipts(self, request, queryset):
+        from receipts.tasks import receipt_enqueue
+
+        gifts = queryset.filter(status=Gift.Status.PAID, receipt__isnull=True)
+        queued = sum(receipt_enqueue(gift.pk) for gift in gifts)
+        for gift in gifts:
+            gift_record_event(gift, "receipt_requested", actor=request.user)
+        self.message_user(request, _("%(count)d receipts queued.") % {"count": queued})
 
     @admin.display(description=_("donor"))
     def donor_link(self, gift):

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from donors.countries import country_name
 from payments.models import Gift
+from receipts.eligibility import donor_problems, foundation_problems
 from receipts.models import Receipt, ReceiptEvent, ReceiptSequence
 from receipts.pdf import render_receipt_pdf
 from receipts.snapshot import (
@@ -125,9 +126,11 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
                 extra={"gift_id": gift.pk},
             )
             return None
+        problems = foundation_problems() + donor_problems(gift.donor)
         if str(gift.amount.currency) != "EUR":
-            raise ReceiptRefused(f"gift {gift.pk} is not in euros")
-        _form_for(gift.donor.kind)
+            problems.append("the gift is not in euros")
+        if problems:
+            raise ReceiptRefused(f"gift {gift.pk}: " + "; ".join(problems))
 
         year = timezone.localtime(gift.paid_at).year
         sequence_number, number = receipt_next_number(year)

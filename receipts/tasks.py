@@ -13,8 +13,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from payments.models import Gift
+from payments.services import gift_record_event
 from receipts.models import Receipt
-from receipts.services import receipt_issue_for_gift, receipt_send_email
+from receipts.services import ReceiptRefused, receipt_issue_for_gift, receipt_send_email
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,17 @@ RETRYABLE = (OperationalError, ConnectionError, TimeoutError, OSError)
     bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
 )
 def receipt_issue_task(self, gift_id: int) -> str | None:
-    receipt = receipt_issue_for_gift(gift_id)
+    try:
+        receipt = receipt_issue_for_gift(gift_id)
+    except ReceiptRefused as exc:
+        # Needs a person (a missing address, an incomplete foundation block):
+        # record it on the gift so staff see it, and let the sweep skip it
+        # until someone asks again from the admin.
+        logger.error("receipt refused: %s", exc, extra={"gift_id": gift_id})
+        gift_record_event(
+            Gift.objects.get(pk=gift_id), "receipt_refused", reason=str(exc)
+        )
+        return None
     return receipt.number if receipt else None
 
 
@@ -61,7 +72,9 @@ def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
     gift_ids = list(
         Gift.objects.filter(
             status=Gift.Status.PAID, receipt__isnull=True, paid_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
+        )
+        .exclude(events__kind="receipt_refused")
+        .values_list("pk", flat=True)[:500]
     )
     receipt_ids = list(
         Receipt.objects.filter(
