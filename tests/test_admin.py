@@ -1,0 +1,93 @@
+"""Staff and finance in the Django admin."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from payments.models import Gift
+from receipts.models import ReceiptEvent
+from receipts.services import receipt_issue_for_gift
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(client):
+    user = User.objects.create_superuser("staff", password="x")
+    client.force_login(user)
+    return user
+
+
+def test_campaign_list_shows_progress(client, superuser, paid_gift):
+    paid_gift("2100.00")
+
+    response = client.get("/admin/campaigns/campaign/")
+
+    assert response.status_code == 200
+    assert b"10 %" in response.content
+
+
+def test_gift_list_and_page_show_receipt_and_history(client, superuser, paid_gift):
+    gift = paid_gift()
+    receipt = receipt_issue_for_gift(gift.pk)
+
+    listing = client.get("/admin/payments/gift/")
+    page = client.get(f"/admin/payments/gift/{gift.pk}/change/")
+
+    assert listing.status_code == page.status_code == 200
+    assert receipt.number.encode() in listing.content
+    assert b"paid" in page.content
+
+
+def test_finance_downloads_a_receipt_and_the_download_is_logged(client, paid_gift):
+    finance = User.objects.create_user("finance", password="x", is_staff=True)
+    finance.user_permissions.add(Permission.objects.get(codename="view_receipt"))
+    client.force_login(finance)
+    receipt = receipt_issue_for_gift(paid_gift().pk)
+
+    response = client.get(f"/admin/receipts/receipt/{receipt.pk}/download/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    event = receipt.events.get(kind=ReceiptEvent.Kind.DOWNLOADED)
+    assert event.actor == finance
+
+
+def test_staff_without_receipt_permission_cannot_download(client, paid_gift):
+    client.force_login(User.objects.create_user("intern", password="x", is_staff=True))
+    receipt = receipt_issue_for_gift(paid_gift().pk)
+
+    response = client.get(f"/admin/receipts/receipt/{receipt.pk}/download/")
+
+    assert response.status_code == 403
+    assert not receipt.events.filter(kind=ReceiptEvent.Kind.DOWNLOADED).exists()
+
+
+def test_receipts_and_gifts_cannot_be_deleted_or_added_in_the_admin(
+    client, superuser, paid_gift
+):
+    gift = paid_gift()
+    receipt = receipt_issue_for_gift(gift.pk)
+
+    assert (
+        client.get(f"/admin/receipts/receipt/{receipt.pk}/delete/").status_code == 403
+    )
+    assert client.get(f"/admin/payments/gift/{gift.pk}/delete/").status_code == 403
+    assert client.get("/admin/payments/gift/add/").status_code == 403
+
+
+def test_admin_action_queues_missing_receipts(
+    client, superuser, paid_gift, eager_tasks
+):
+    gift = paid_gift()
+
+    response = client.post(
+        "/admin/payments/gift/",
+        {"action": "issue_missing_receipts", "_selected_action": [gift.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    gift = Gift.objects.get(pk=gift.pk)
+    assert gift.receipt.number
+    assert gift.events.filter(kind="receipt_requested", actor=superuser).exists()
