@@ -151,29 +151,29 @@ class Command(BaseCommand):
         )
         for position, (amount, fr, en) in enumerate(
             [
-                (50, "financent une journée de stage", "funds a day of training camp"),
+                (50, "une journée de stage", "a day of training camp"),
                 (
                     150,
-                    "financent un déplacement en compétition",
-                    "funds a trip to a competition",
+                    "un déplacement en compétition",
+                    "a trip to a competition",
                 ),
                 (
                     500,
-                    "financent un mois de préparation physique",
-                    "funds a month of physical preparation",
+                    "un mois de préparation physique",
+                    "a month of physical preparation",
                 ),
                 (
                     3000,
-                    "financent la bourse d'un athlète pour un an",
-                    "funds one athlete's bourse for a year",
+                    "la bourse d'un athlète pour un an",
+                    "one athlete's bourse for a year",
                 ),
             ]
         ):
             SuggestedAmount.objects.create(
                 campaign=olympic,
                 amount=Money(amount, "EUR"),
-                impact_fr=f"{amount} € {fr}",
-                impact_en=f"{amount} € {en}",
+                impact_fr=fr,
+                impact_en=en,
                 position=position,
             )
         for position, (name, fr, en) in enumerate(ATHLETES):
