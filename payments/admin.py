@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from mecene.admin import AppendOnlyInline
 from payments.models import Gift, GiftEvent, StripeEvent
 from payments.services import gift_record_event
+from receipts.models import Receipt
 
 
 class GiftEventInline(AppendOnlyInline):
@@ -35,7 +38,7 @@ class GiftAdmin(admin.ModelAdmin):
         "stripe_payment_intent_id",
     )
     date_hierarchy = "paid_at"
-    list_select_related = ("campaign", "donor", "receipt")
+    list_select_related = ("campaign", "donor")
     readonly_fields = [f.name for f in Gift._meta.fields]
     inlines = [GiftEventInline]
 
@@ -51,21 +54,30 @@ class GiftAdmin(admin.ModelAdmin):
     def issue_missing_receipts(self, request, queryset):
         from receipts.tasks import receipt_enqueue
 
-        gifts = queryset.filter(status=Gift.Status.PAID, receipt__isnull=True)
+        gifts = queryset.filter(status=Gift.Status.PAID, receipts__isnull=True)
         queued = sum(receipt_enqueue(gift.pk) for gift in gifts)
         for gift in gifts:
             gift_record_event(gift, "receipt_requested", actor=request.user)
-        self.message_user(request, _("%(count)d receipts queued.") % {"count": queued})
+        self.message_user(
+            request,
+            ngettext("%(count)d receipt queued.", "%(count)d receipts queued.", queued)
+            % {"count": queued},
+        )
 
     @admin.display(description=_("donor"))
     def donor_link(self, gift):
         url = reverse("admin:donors_donor_change", args=[gift.donor_id])
         return format_html('<a href="{}">{}</a>', url, gift.donor.display_name)
 
-    @admin.display(description=_("receipt"))
+    def get_queryset(self, request):
+        issued = Receipt.objects.filter(
+            gift=OuterRef("pk"), status=Receipt.Status.ISSUED
+        ).values("number")[:1]
+        return super().get_queryset(request).annotate(issued_receipt=Subquery(issued))
+
+    @admin.display(description=_("receipt"), ordering="issued_receipt")
     def receipt_number(self, gift):
-        receipt = getattr(gift, "receipt", None)
-        return receipt.number if receipt else "—"
+        return gift.issued_receipt or "—"
 
 
 @admin.register(StripeEvent)

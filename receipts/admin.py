@@ -1,12 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from mecene.admin import AppendOnlyInline
+from receipts.corrections import receipt_duplicate_pdf
 from receipts.models import Receipt, ReceiptEvent
 
 
@@ -24,11 +25,13 @@ class ReceiptAdmin(admin.ModelAdmin):
         "issued_at",
         "emailed_at",
         "download",
+        "duplicate",
     )
     list_filter = ("status", "year", "form_code")
     search_fields = ("number", "gift__donor__last_name", "gift__donor__company_name")
     readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"] + [
-        "download"
+        "download",
+        "duplicate",
     ]
     exclude = ("pdf",)
     inlines = [ReceiptEventInline]
@@ -49,13 +52,25 @@ class ReceiptAdmin(admin.ModelAdmin):
         url = reverse("admin:receipts_receipt_download", args=[receipt.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
+    @admin.display(description=_("Duplicate"))
+    def duplicate(self, receipt):
+        if receipt.status != Receipt.Status.ISSUED:
+            return "—"
+        url = reverse("admin:receipts_receipt_duplicate", args=[receipt.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download duplicate"))
+
     def get_urls(self):
         extra = [
             path(
                 "<int:pk>/download/",
                 self.admin_site.admin_view(self.download_view),
                 name="receipts_receipt_download",
-            )
+            ),
+            path(
+                "<int:pk>/duplicate/",
+                self.admin_site.admin_view(self.duplicate_view),
+                name="receipts_receipt_duplicate",
+            ),
         ]
         return extra + super().get_urls()
 
@@ -72,3 +87,17 @@ class ReceiptAdmin(admin.ModelAdmin):
             filename=f"recu-fiscal-{receipt.number}.pdf",
             content_type="application/pdf",
         )
+
+    def duplicate_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        receipt = get_object_or_404(Receipt, pk=pk)
+        try:
+            pdf_bytes = receipt_duplicate_pdf(receipt.pk, actor=request.user)
+        except ValueError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return redirect("admin:receipts_receipt_change", receipt.pk)
+        response = HttpResponse(pdf_bytes, content_type="application/pdf")
+        filename = f"recu-fiscal-{receipt.number}-duplicata.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -32,6 +32,10 @@ class Receipt(models.Model):
     Never deleted and never renumbered. ``snapshot`` freezes everything
     printed on it at issue time; the PDF is rendered from the snapshot and
     its SHA-256 kept, so later edits of the donor or gift change nothing.
+
+    A gift may have several receipts over time, but only one issued: a
+    correction cancels the receipt (number and PDF kept) and, after a partial
+    refund, issues a new numbered one that ``replaces`` it.
     """
 
     class Status(models.TextChoices):
@@ -41,8 +45,8 @@ class Receipt(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     year = models.PositiveIntegerField(_("year"))
     sequence_number = models.PositiveIntegerField()
-    gift = models.OneToOneField(
-        "payments.Gift", on_delete=models.PROTECT, related_name="receipt"
+    gift = models.ForeignKey(
+        "payments.Gift", on_delete=models.PROTECT, related_name="receipts"
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ISSUED
@@ -58,6 +62,29 @@ class Receipt(models.Model):
     pdf_sha256 = models.CharField(max_length=64)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
+    # Set together when the receipt is cancelled, never cleared afterwards: a
+    # cancelled receipt stays cancelled, with its number and PDF.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    # The cancelled receipt this one replaces after a partial refund; same
+    # year series, so the tax declaration counts the replacement instead.
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
+
     class Meta:
         ordering = ["-year", "-sequence_number"]
         verbose_name = _("receipt")
@@ -65,6 +92,24 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["year", "sequence_number"], name="receipt_number_unique_in_year"
+            ),
+            # Two issued receipts for one gift would certify it twice.
+            models.UniqueConstraint(
+                fields=["gift"],
+                condition=models.Q(status="issued"),
+                name="receipt_one_issued_per_gift",
+            ),
+            # A receipt is replaced at most once; a second correction replaces
+            # the replacement.
+            models.UniqueConstraint(
+                fields=["replaces"], name="receipt_replaced_at_most_once"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="issued", cancelled_at__isnull=True)
+                    | models.Q(status="cancelled", cancelled_at__isnull=False)
+                ),
+                name="receipt_cancelled_iff_dated",
             ),
         ]
 
@@ -82,6 +127,9 @@ class ReceiptEvent(models.Model):
         ISSUED = "issued", _("Issued")
         EMAILED = "emailed", _("Emailed")
         DOWNLOADED = "downloaded", _("Downloaded")
+        CANCELLED = "cancelled", _("Cancelled")
+        DUPLICATED = "duplicated", _("Duplicated")
+        REPLACED = "replaced", _("Replaced")
 
     receipt = models.ForeignKey(
         Receipt, on_delete=models.PROTECT, related_name="events"

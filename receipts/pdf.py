@@ -275,6 +275,9 @@ def _header(s: ReceiptSnapshot) -> list[Flowable]:
         style=_grid(padding=0, valign="TOP"),
     )
     number = f"Numéro d'ordre du reçu : <b>{escape(s.number)}</b>"
+    if s.replaces_number:
+        replaces = f"Ce reçu annule et remplace le reçu n° {s.replaces_number}"
+        number += f"<br/>{escape(replaces)}"
     return [
         heading,
         Spacer(0, 3 * mm),

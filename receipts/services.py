@@ -115,7 +115,13 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             .select_related("donor", "campaign")
             .get(pk=gift_id)
         )
-        existing = Receipt.objects.filter(gift_id=gift.pk).first()
+        # Any receipt, cancelled or not, stops a second automatic issue: a
+        # cancelled gift is corrected by a person, not re-receipted by a task.
+        existing = (
+            Receipt.objects.filter(gift_id=gift.pk)
+            .order_by("-issued_at", "-pk")
+            .first()
+        )
         if existing is not None:
             return existing
         if gift.status != Gift.Status.PAID:

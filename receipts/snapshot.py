@@ -142,6 +142,8 @@ class ReceiptSnapshot:
     forme: str
     nature: str
     mode: str
+    # The number of the receipt this one cancels and replaces (partial refund).
+    replaces_number: str = ""
 
     def __post_init__(self) -> None:
         if not self.number:

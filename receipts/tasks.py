@@ -71,7 +71,7 @@ def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
     cutoff = timezone.now() - timedelta(seconds=min_age_seconds)
     gift_ids = list(
         Gift.objects.filter(
-            status=Gift.Status.PAID, receipt__isnull=True, paid_at__lt=cutoff
+            status=Gift.Status.PAID, receipts__isnull=True, paid_at__lt=cutoff
         )
         .exclude(events__kind="receipt_refused")
         .values_list("pk", flat=True)[:500]
