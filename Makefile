@@ -42,9 +42,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l fr --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs -l fr --no-obsolete
-	$(BIN)/python manage.py compilemessages
+	$(BIN)/python manage.py makemessages -l fr --no-obsolete \
+		-i .venv -i var -i devtools -i bench -i "*.egg-info"
+	$(BIN)/python manage.py compilemessages -l fr -i .venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

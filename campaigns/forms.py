@@ -4,16 +4,32 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
 
+from campaigns.templatetags.money import money_short
 from donors.countries import COUNTRIES
 from donors.models import Donor
 from donors.validators import siren_is_valid
 from payments.currency import minimum_charge
 
 
+class AmountField(forms.DecimalField):
+    """A decimal amount typed the French or the English way ("50,5", "1 000")."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f]", "", value)
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+
 class DonationForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount"), max_digits=12, decimal_places=2, localize=False
     )
     beneficiary = forms.ModelChoiceField(
@@ -61,20 +77,24 @@ class DonationForm(forms.Form):
             del self.fields["beneficiary"]
         minimum = max(settings.GIFT_MINIMUM_EUR, minimum_charge(campaign.currency))
         amount = self.fields["amount"]
+        # The limits are spelled as money in the page's language ("1 €"), not
+        # as the raw Decimal the validators would print.
+        currency = campaign.currency
         amount.validators += [
             MinValueValidator(
-                minimum, message=_("The minimum gift is %(limit_value)s €.")
+                minimum,
+                message=gettext("The minimum gift is %(minimum)s.")
+                % {"minimum": money_short(Money(minimum, currency))},
             ),
             MaxValueValidator(
                 settings.GIFT_MAXIMUM_EUR,
-                message=_(
-                    "Online gifts are limited to %(limit_value)s €; please contact the foundation."
-                ),
+                message=gettext(
+                    "Online gifts are limited to %(maximum)s; please contact the foundation."
+                )
+                % {"maximum": money_short(Money(settings.GIFT_MAXIMUM_EUR, currency))},
             ),
         ]
-        amount.widget.attrs.update(
-            {"min": str(minimum), "step": "0.01", "inputmode": "decimal"}
-        )
+        amount.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

@@ -88,6 +88,15 @@ class Campaign(models.Model):
         return str(self.goal.currency)
 
     @property
+    def currency_symbol(self) -> str:
+        from babel.numbers import get_currency_symbol
+
+        lang = (translation.get_language() or "fr")[:2]
+        return get_currency_symbol(
+            self.currency, locale="fr_FR" if lang == "fr" else "en_GB"
+        )
+
+    @property
     def percent(self) -> int:
         if not self.goal.amount:
             return 0

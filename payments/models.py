@@ -29,10 +29,16 @@ class Gift(models.Model):
     # Opaque id for URLs the donor sees; the integer id stays internal.
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     donor = models.ForeignKey(
-        "donors.Donor", on_delete=models.PROTECT, related_name="gifts"
+        "donors.Donor",
+        on_delete=models.PROTECT,
+        related_name="gifts",
+        verbose_name=_("donor"),
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.PROTECT, related_name="gifts"
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        related_name="gifts",
+        verbose_name=_("campaign"),
     )
     beneficiary = models.ForeignKey(
         "campaigns.Beneficiary",
@@ -40,6 +46,7 @@ class Gift(models.Model):
         related_name="gifts",
         null=True,
         blank=True,
+        verbose_name=_("beneficiary"),
         help_text=_("Empty when the gift goes to the campaign as a whole."),
     )
     amount = MoneyField(
@@ -65,8 +72,8 @@ class Gift(models.Model):
     stripe_charge_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # When Stripe reported the charge successful (UTC in the database; shown
     # and exported in Europe/Paris).
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)

@@ -26,11 +26,11 @@ def post_donation(client, campaign, **changes):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("0", "minimum gift is 1"),
-        ("-5", "minimum gift is 1"),
-        ("0.10", "minimum gift is 1"),
+        ("0", "minimum gift is €1."),
+        ("-5", "minimum gift is €1."),
+        ("0.10", "minimum gift is €1."),
         ("abc", "Enter a number"),
-        ("1e9", "limited to 100000"),
+        ("1e9", "limited to €100,000"),
         ("10.005", "decimal places"),
         ("", "required"),
         ("NaN", "Enter a number"),
@@ -131,3 +131,15 @@ def test_donate_page_shows_suggested_amounts_and_tax_rates(client, campaign):
     assert response.status_code == 200
     assert b"a trip to a competition" in response.content
     assert b'data-tax-individual="0.66"' in response.content
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"), [("50,5", "50.50"), ("1 000", "1000.00"), ("75.25", "75.25")]
+)
+def test_amount_may_be_typed_the_french_way(
+    typed, amount, client, campaign, stripe_api
+):
+    response = post_donation(client, campaign, amount=typed)
+
+    assert response.status_code == 200
+    assert Gift.objects.get().amount.amount == Decimal(amount)

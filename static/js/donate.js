@@ -10,6 +10,7 @@
   const amountInput = form.querySelector("[name=amount]");
   const taxLine = document.getElementById("tax-line");
   const formMessage = document.getElementById("form-message");
+  const formStatus = document.getElementById("form-status");
   const submit = document.getElementById("donate-submit");
   const lang = form.dataset.lang || "fr";
   const currency = form.dataset.currency || "EUR";
@@ -57,7 +58,10 @@
       updateTaxLine();
     });
   });
-  amountInput.addEventListener("input", updateTaxLine);
+  amountInput.addEventListener("input", function () {
+    form.querySelectorAll(".preset").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    updateTaxLine();
+  });
   form.querySelectorAll("[name=kind]").forEach((r) => r.addEventListener("change", updateKind));
   updateKind();
 
@@ -67,6 +71,7 @@
 
   function clearErrors() {
     formMessage.textContent = "";
+    formStatus.textContent = "";
     form.querySelectorAll(".field").forEach(function (field) {
       field.classList.remove("has-error");
       const error = field.querySelector(".error");
@@ -100,6 +105,7 @@
   }
 
   function fail(text) {
+    formStatus.textContent = "";
     formMessage.textContent = text || messages.failed;
     submit.disabled = false;
     submit.removeAttribute("aria-busy");
@@ -156,7 +162,7 @@
     clearErrors();
     submit.disabled = true;
     submit.setAttribute("aria-busy", "true");
-    formMessage.textContent = messages.working;
+    formStatus.textContent = messages.working;
     donate().catch(function () {
       fail(messages.network);
     });
