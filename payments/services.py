@@ -72,8 +72,9 @@ def gift_create(
 def gift_prepare_payment(gift: Gift) -> str:
     """Create the Stripe customer and SetupIntent; return its client secret.
 
-    Idempotency keys come from the gift id, so reloading the page or a
-    retried request reuses the same Stripe objects.
+    Idempotency keys come from the gift id, so a retried request reuses the
+    same Stripe objects. Another card after a decline is another gift (the
+    donate page submits anew), so one SetupIntent per gift is enough.
     """
     with transaction.atomic():
         gift = Gift.objects.select_for_update().select_related("donor").get(pk=gift.pk)
@@ -89,7 +90,7 @@ def gift_prepare_payment(gift: Gift) -> str:
         intent = gateway.setup_intent_create(
             customer_id=gift.stripe_customer_id,
             gift_id=gift.pk,
-            key=f"gift:{gift.pk}:setup:{gift.events.count()}",
+            key=f"gift:{gift.pk}:setup",
         )
         gift.stripe_setup_intent_id = intent.id
         gift.save(

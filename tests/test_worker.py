@@ -66,3 +66,33 @@ def test_sweep_requeues_a_paid_gift_whose_message_was_lost(
 
 def _broker_down(*args, **kwargs):
     raise ConnectionError("broker unreachable")
+
+
+def test_fifty_receipts_issued_by_two_worker_processes_are_numbered_without_gaps(
+    celery_worker_process, paid_gift, make_donor
+):
+    # Given fifty gifts paid at once, their receipt tasks shared by the
+    # worker's two pool processes
+    donor = make_donor(email="many.gifts@example.org")
+    gifts = [paid_gift(f"{10 + n}.00", donor=donor) for n in range(50)]
+
+    # When the worker has issued them all
+    def issued():
+        return Receipt.objects.filter(gift__in=gifts).count() == 50
+
+    assert wait_until(issued, timeout=60), celery_worker_process.log_path.read_text()[
+        -2000:
+    ]
+
+    # Then the numbers of that series are consecutive and never shared
+    numbers = sorted(
+        Receipt.objects.filter(gift__in=gifts).values_list("sequence_number", flat=True)
+    )
+    assert len(set(numbers)) == 50
+    assert numbers == list(range(numbers[0], numbers[0] + 50))
+    pids = {
+        line.split("ForkPoolWorker-")[1].split("]")[0]
+        for line in celery_worker_process.log_path.read_text().splitlines()
+        if "receipt_issue_task" in line and "ForkPoolWorker-" in line
+    }
+    assert len(pids) >= 2
