@@ -13,13 +13,11 @@ gift queue behind each other instead of deadlocking.
 """
 
 import dataclasses
-import hashlib
 import logging
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
@@ -27,7 +25,7 @@ from djmoney.money import Money
 from payments.models import Gift
 from receipts.models import Receipt, ReceiptEvent
 from receipts.pdf import render_receipt_pdf
-from receipts.services import receipt_next_number
+from receipts.services import receipt_next_number, receipt_store
 from receipts.snapshot import ReceiptSnapshot
 from receipts.words import amount_in_words_fr
 
@@ -214,27 +212,14 @@ def _issue_replacement(
     }
     changes["replaces_number"] = old.number
     new_snapshot = dataclasses.replace(snapshot, **changes)
-    pdf_bytes = render_receipt_pdf(new_snapshot)
-
-    new = Receipt(
-        number=number,
+    return receipt_store(
+        new_snapshot,
         year=old.year,
         sequence_number=sequence_number,
         gift_id=old.gift_id,
         amount=Money(kept, old.amount.currency),
         issued_at=issued_at,
-        form_code=new_snapshot.form_code,
-        form_version=new_snapshot.form_version,
-        snapshot=new_snapshot.to_dict(),
-        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
         replaces=old,
-    )
-    new.pdf.save(f"{number}.pdf", ContentFile(pdf_bytes), save=False)
-    new.save()
-    ReceiptEvent.objects.create(
-        receipt=new,
-        kind=ReceiptEvent.Kind.ISSUED,
         actor=actor,
-        data={"replaces": old.number, "reason": reason},
+        event_data={"replaces": old.number, "reason": reason},
     )
-    return new

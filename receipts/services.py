@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from djmoney.money import Money
 
 from donors.countries import country_name
 from payments.models import Gift
@@ -144,22 +145,14 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
         snapshot = receipt_build_snapshot(
             gift, number=number, issued_on=timezone.localtime(issued_at).date()
         )
-        pdf_bytes = render_receipt_pdf(snapshot)
-        receipt = Receipt(
-            number=number,
+        receipt = receipt_store(
+            snapshot,
             year=year,
             sequence_number=sequence_number,
-            gift=gift,
+            gift_id=gift.pk,
             amount=gift.amount,
             issued_at=issued_at,
-            form_code=snapshot.form_code,
-            form_version=snapshot.form_version,
-            snapshot=snapshot.to_dict(),
-            pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
         )
-        receipt.pdf.save(f"{number}.pdf", ContentFile(pdf_bytes), save=False)
-        receipt.save()
-        ReceiptEvent.objects.create(receipt=receipt, kind=ReceiptEvent.Kind.ISSUED)
         if notify:
             transaction.on_commit(lambda: _enqueue_email(receipt.pk))
     logger.info(
@@ -167,6 +160,48 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
         receipt.number,
         gift.pk,
         extra={"gift_id": gift.pk, "receipt_id": receipt.pk},
+    )
+    return receipt
+
+
+def receipt_store(
+    snapshot: ReceiptSnapshot,
+    *,
+    year: int,
+    sequence_number: int,
+    gift_id: int,
+    amount: Money,
+    issued_at,
+    replaces: Receipt | None = None,
+    actor=None,
+    event_data: dict | None = None,
+) -> Receipt:
+    """Render a numbered snapshot, store the PDF and its row, record ISSUED.
+
+    Call inside the transaction that took the number, so that a failure
+    anywhere here gives the number back.
+    """
+    pdf_bytes = render_receipt_pdf(snapshot)
+    receipt = Receipt(
+        number=snapshot.number,
+        year=year,
+        sequence_number=sequence_number,
+        gift_id=gift_id,
+        amount=amount,
+        issued_at=issued_at,
+        form_code=snapshot.form_code,
+        form_version=snapshot.form_version,
+        snapshot=snapshot.to_dict(),
+        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+        replaces=replaces,
+    )
+    receipt.pdf.save(f"{snapshot.number}.pdf", ContentFile(pdf_bytes), save=False)
+    receipt.save()
+    ReceiptEvent.objects.create(
+        receipt=receipt,
+        kind=ReceiptEvent.Kind.ISSUED,
+        actor=actor,
+        data=event_data or {},
     )
     return receipt
 
