@@ -175,6 +175,13 @@ DONOR_DETAILS = {
     "city": "Paris",
     "country": "FR",
 }
+# What the donate page posts besides the donor's details.
+DONATE_FORM = {
+    **DONOR_DETAILS,
+    "amount": "50",
+    "taxed_in_france": "yes",
+    "receipt_preference": "per_gift",
+}
 
 
 @pytest.fixture

@@ -63,6 +63,19 @@ class DonationForm(forms.Form):
     postal_code = forms.CharField(label=_("Postal code"), max_length=20)
     city = forms.CharField(label=_("City"), max_length=120)
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, initial="FR")
+    taxed_in_france = forms.TypedChoiceField(
+        label=_("Do you pay income tax or corporate tax in France?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    receipt_preference = forms.ChoiceField(
+        label=_("Tax receipt"),
+        choices=Donor._meta.get_field("receipt_preference").choices,
+        widget=forms.RadioSelect,
+        initial="per_gift",
+    )
     anonymous = forms.BooleanField(
         label=_("Keep my gift anonymous on public pages"), required=False
     )
@@ -147,4 +160,6 @@ class DonationForm(forms.Form):
             "city": data["city"].strip(),
             "country": data["country"],
             "language": language,
+            "taxed_in_france": data["taxed_in_france"],
+            "receipt_preference": data["receipt_preference"],
         }

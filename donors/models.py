@@ -26,6 +26,18 @@ class Donor(models.Model):
     city = models.CharField(_("city"), max_length=120)
     country = models.CharField(_("country"), max_length=2, default="FR")
     language = models.CharField(_("language"), max_length=2, default="fr")
+    # Asked on the donate page: a French receipt is worthless to a donor who
+    # pays no tax in France, and issuing one anyway is a finance decision.
+    taxed_in_france = models.BooleanField(_("taxed in France"), default=True)
+    receipt_preference = models.CharField(
+        _("receipts"),
+        max_length=10,
+        choices=[
+            ("per_gift", _("One receipt per gift")),
+            ("annual", _("One annual summary in January")),
+        ],
+        default="per_gift",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,8 @@ DONOR_FIELDS = (
     "city",
     "country",
     "language",
+    "taxed_in_france",
+    "receipt_preference",
 )
 
 

@@ -10,10 +10,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Subquery
-
 from payments.models import Gift
-from receipts.models import Receipt
+from receipts.selectors import issued_receipt_number
 
 PARIS = ZoneInfo("Europe/Paris")
 FORMATS = ("csv",)
@@ -71,13 +69,9 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 def donation_rows(year: int) -> Iterator[tuple]:
     """Gifts paid (or refunded) in the Paris-time calendar year ``year``."""
     start, end = _year_bounds(year)
-    # The receipt in force: a replaced gift shows its replacement, once.
-    issued = Receipt.objects.filter(
-        gift=OuterRef("pk"), status=Receipt.Status.ISSUED
-    ).values("number")[:1]
     gifts = (
         Gift.objects.filter(paid_at__gte=start, paid_at__lt=end)
-        .annotate(issued_receipt=Subquery(issued))
+        .annotate(issued_receipt=issued_receipt_number())
         .order_by("paid_at", "pk")
         .values_list(
             "pk",

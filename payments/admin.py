@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +7,7 @@ from django.utils.translation import ngettext
 from mecene.admin import AppendOnlyInline
 from payments.models import Gift, GiftEvent, StripeEvent
 from payments.services import gift_record_event
-from receipts.models import Receipt
+from receipts.selectors import issued_receipt_number
 
 
 class GiftEventInline(AppendOnlyInline):
@@ -70,10 +69,11 @@ class GiftAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, gift.donor.display_name)
 
     def get_queryset(self, request):
-        issued = Receipt.objects.filter(
-            gift=OuterRef("pk"), status=Receipt.Status.ISSUED
-        ).values("number")[:1]
-        return super().get_queryset(request).annotate(issued_receipt=Subquery(issued))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(issued_receipt=issued_receipt_number())
+        )
 
     @admin.display(description=_("receipt"), ordering="issued_receipt")
     def receipt_number(self, gift):

@@ -64,6 +64,31 @@ class Gift(models.Model):
         help_text=_("Never show the donor's name publicly."),
     )
     language = models.CharField(_("language"), max_length=2, default="fr")
+    # How the gift is receipted, decided when it is made from the donor's
+    # answers: its own receipt, the donor's annual summary, or none (donor not
+    # taxed in France).
+    receipt_mode = models.CharField(
+        _("receipt"),
+        max_length=10,
+        choices=[
+            ("per_gift", _("Its own receipt")),
+            ("annual", _("Annual summary")),
+            ("none", _("No French receipt")),
+        ],
+        default="per_gift",
+    )
+    # What the donor received in return (a dinner seat, a book), valued by
+    # staff. Above the legal limits the gift's receipt is held for review.
+    counterpart_value = MoneyField(
+        _("counterpart value"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        default_currency="EUR",
+    )
+    # When a gift without its own receipt was thanked by email (a receipted
+    # gift is thanked with its receipt).
+    thanked_at = models.DateTimeField(_("thanked at"), null=True, blank=True)
 
     stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_setup_intent_id = models.CharField(max_length=255, blank=True)

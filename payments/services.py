@@ -8,6 +8,7 @@ many times Stripe tells us about it.
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,13 @@ def gift_record_event(gift: Gift, kind: str, *, actor=None, **data) -> GiftEvent
     return GiftEvent.objects.create(gift=gift, kind=kind, actor=actor, data=data)
 
 
+def gift_receipt_mode(donor) -> str:
+    """How a new gift of ``donor`` is receipted (see Gift.receipt_mode)."""
+    if not donor.taxed_in_france and not settings.RECEIPTS_FOR_NON_RESIDENTS:
+        return "none"
+    return donor.receipt_preference
+
+
 def gift_create(
     *,
     campaign,
@@ -57,6 +65,7 @@ def gift_create(
             anonymous=anonymous,
             language=language,
             method=Gift.Method.CARD,
+            receipt_mode=gift_receipt_mode(donor),
         )
         gift_record_event(gift, "created", amount=str(amount.amount))
     logger.info(

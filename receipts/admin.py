@@ -8,11 +8,24 @@ from django.utils.translation import gettext_lazy as _
 
 from mecene.admin import AppendOnlyInline
 from receipts.corrections import receipt_duplicate_pdf
-from receipts.models import Receipt, ReceiptEvent
+from receipts.models import Receipt, ReceiptEvent, ReceiptLine
 
 
 class ReceiptEventInline(AppendOnlyInline):
     model = ReceiptEvent
+
+
+class ReceiptLineInline(admin.TabularInline):
+    model = ReceiptLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("gift", "amount", "active")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Receipt)
@@ -20,21 +33,29 @@ class ReceiptAdmin(admin.ModelAdmin):
     list_display = (
         "number",
         "status",
+        "kind",
         "amount",
+        "donor",
         "gift",
         "issued_at",
         "emailed_at",
         "download",
         "duplicate",
     )
-    list_filter = ("status", "year", "form_code")
-    search_fields = ("number", "gift__donor__last_name", "gift__donor__company_name")
+    list_filter = ("status", "kind", "year", "form_code")
+    list_select_related = ("donor", "gift")
+    search_fields = (
+        "number",
+        "donor__last_name",
+        "donor__company_name",
+        "donor__email",
+    )
     readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"] + [
         "download",
         "duplicate",
     ]
     exclude = ("pdf",)
-    inlines = [ReceiptEventInline]
+    inlines = [ReceiptLineInline, ReceiptEventInline]
 
     def has_add_permission(self, request):
         return False

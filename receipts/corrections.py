@@ -181,6 +181,8 @@ def _cancel(receipt: Receipt, *, reason: str, actor) -> None:
     receipt.save(
         update_fields=["status", "cancelled_at", "cancel_reason", "cancelled_by"]
     )
+    # The gifts of a cancelled annual summary may go on the next one.
+    receipt.lines.update(active=False)
     ReceiptEvent.objects.create(
         receipt=receipt,
         kind=ReceiptEvent.Kind.CANCELLED,
@@ -216,6 +218,7 @@ def _issue_replacement(
         new_snapshot,
         year=old.year,
         sequence_number=sequence_number,
+        donor_id=old.donor_id,
         gift_id=old.gift_id,
         amount=Money(kept, old.amount.currency),
         issued_at=issued_at,

@@ -57,3 +57,37 @@ def donor_problems(donor) -> list[str]:
     if donor.kind == "company" and not siren_is_valid(donor.siren):
         problems.append("company SIREN is missing or has a bad check digit")
     return problems
+
+
+def counterpart_problems(gift) -> list[str]:
+    """Counterparts beyond what keeps a gift deductible (receipts-fr.md §5).
+
+    An individual may receive at most a quarter of the gift in value and at
+    most the yearly cap over all their gifts of the calendar year. Whether an
+    excess voids the whole gift is unsettled, so the receipt is held for a
+    person to decide rather than issued or refused outright.
+    """
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    value = gift.counterpart_value.amount
+    if not value or gift.donor.kind != "individual":
+        return []
+    problems = []
+    if value > gift.amount.amount * settings.RECEIPT_COUNTERPART_SHARE:
+        problems.append(
+            f"counterparts of {value} € exceed {settings.RECEIPT_COUNTERPART_SHARE:.0%} of the gift"
+        )
+    year = timezone.localtime(gift.paid_at).year
+    year_total = (
+        type(gift)
+        .objects.filter(donor_id=gift.donor_id, status="paid", paid_at__year=year)
+        .aggregate(total=Sum("counterpart_value"))["total"]
+        or 0
+    )
+    if year_total > settings.RECEIPT_COUNTERPART_CAP_EUR:
+        problems.append(
+            f"the donor's counterparts in {year} ({year_total} €) exceed "
+            f"the yearly cap of {settings.RECEIPT_COUNTERPART_CAP_EUR} €"
+        )
+    return problems

@@ -42,11 +42,32 @@ class Receipt(models.Model):
         ISSUED = "issued", _("Issued")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        GIFT = "gift", _("One gift")
+        ANNUAL = "annual", _("Annual summary")
+
     number = models.CharField(_("number"), max_length=20, unique=True)
     year = models.PositiveIntegerField(_("year"))
     sequence_number = models.PositiveIntegerField()
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.GIFT
+    )
+    # The gift of a one-gift receipt; empty on an annual summary, whose gifts
+    # are its lines.
     gift = models.ForeignKey(
-        "payments.Gift", on_delete=models.PROTECT, related_name="receipts"
+        "payments.Gift",
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        null=True,
+        blank=True,
+        verbose_name=_("gift"),
+    )
+    donor = models.ForeignKey(
+        "donors.Donor",
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        null=True,
+        verbose_name=_("donor"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ISSUED
@@ -104,6 +125,17 @@ class Receipt(models.Model):
             models.UniqueConstraint(
                 fields=["replaces"], name="receipt_replaced_at_most_once"
             ),
+            # One issued annual summary per donor and year.
+            models.UniqueConstraint(
+                fields=["donor", "year"],
+                condition=models.Q(status="issued", kind="annual"),
+                name="receipt_one_issued_annual_per_donor_year",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="annual", gift__isnull=True)
+                | models.Q(kind="gift", gift__isnull=False),
+                name="receipt_gift_iff_one_gift_kind",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(status="issued", cancelled_at__isnull=True)
@@ -118,6 +150,36 @@ class Receipt(models.Model):
 
     def delete(self, *args, **kwargs):
         raise models.ProtectedError("Receipts are never deleted.", {self})
+
+
+class ReceiptLine(models.Model):
+    """One gift covered by an annual summary receipt.
+
+    ``active`` follows the receipt: a cancelled summary frees its gifts for
+    the next one, and the constraint stops a gift being on two at once.
+    """
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
+    gift = models.ForeignKey(
+        "payments.Gift", on_delete=models.PROTECT, related_name="receipt_lines"
+    )
+    amount = MoneyField(max_digits=12, decimal_places=2, default_currency="EUR")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["receipt", "pk"]
+        verbose_name = _("receipt line")
+        verbose_name_plural = _("receipt lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gift"],
+                condition=models.Q(active=True),
+                name="receipt_line_one_active_per_gift",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt_id}: gift #{self.gift_id}"
 
 
 class ReceiptEvent(models.Model):

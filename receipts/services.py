@@ -19,7 +19,11 @@ from djmoney.money import Money
 
 from donors.countries import country_name
 from payments.models import Gift
-from receipts.eligibility import donor_problems, foundation_problems
+from receipts.eligibility import (
+    counterpart_problems,
+    donor_problems,
+    foundation_problems,
+)
 from receipts.models import Receipt, ReceiptEvent, ReceiptSequence
 from receipts.pdf import render_receipt_pdf
 from receipts.snapshot import (
@@ -105,7 +109,10 @@ def receipt_build_snapshot(
 
 
 def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | None:
-    """Issue the receipt of a paid gift once; return it (or None if unpaid).
+    """Issue the receipt of a paid gift once; return it.
+
+    None when the gift is not paid or is not receipted on its own (annual
+    summary, or a donor not taxed in France).
 
     Safe to call any number of times, concurrently: the gift row lock makes
     the second caller find the first one's receipt.
@@ -125,6 +132,8 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
         )
         if existing is not None:
             return existing
+        if gift.receipt_mode != "per_gift":
+            return None
         if gift.status != Gift.Status.PAID:
             logger.info(
                 "gift %s is %s: no receipt",
@@ -133,7 +142,11 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
                 extra={"gift_id": gift.pk},
             )
             return None
-        problems = foundation_problems() + donor_problems(gift.donor)
+        problems = (
+            foundation_problems()
+            + donor_problems(gift.donor)
+            + counterpart_problems(gift)
+        )
         if str(gift.amount.currency) != "EUR":
             problems.append("the gift is not in euros")
         if problems:
@@ -149,6 +162,7 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             snapshot,
             year=year,
             sequence_number=sequence_number,
+            donor_id=gift.donor_id,
             gift_id=gift.pk,
             amount=gift.amount,
             issued_at=issued_at,
@@ -169,7 +183,8 @@ def receipt_store(
     *,
     year: int,
     sequence_number: int,
-    gift_id: int,
+    donor_id: int,
+    gift_id: int | None,
     amount: Money,
     issued_at,
     replaces: Receipt | None = None,
@@ -184,8 +199,10 @@ def receipt_store(
     pdf_bytes = render_receipt_pdf(snapshot)
     receipt = Receipt(
         number=snapshot.number,
+        kind=Receipt.Kind.GIFT if gift_id else Receipt.Kind.ANNUAL,
         year=year,
         sequence_number=sequence_number,
+        donor_id=donor_id,
         gift_id=gift_id,
         amount=amount,
         issued_at=issued_at,
@@ -212,6 +229,49 @@ def _enqueue_email(receipt_id: int) -> None:
     receipt_email_enqueue(receipt_id)
 
 
+def gift_send_thanks(gift_id: int) -> bool:
+    """Thank the donor of a paid gift that has no receipt of its own; once.
+
+    Its receipt comes later (annual summary) or not at all (a donor not
+    taxed in France); the email says which. Sent under the gift's row lock,
+    as receipts are.
+    """
+    with transaction.atomic():
+        gift = (
+            Gift.objects.select_for_update(of=("self",))
+            .select_related("donor", "campaign")
+            .get(pk=gift_id)
+        )
+        if (
+            gift.thanked_at
+            or gift.status != Gift.Status.PAID
+            or gift.receipt_mode == "per_gift"
+        ):
+            return False
+        donor = gift.donor
+        with translation.override(
+            donor.language if donor.language in ("fr", "en") else "fr"
+        ):
+            context = {
+                "gift": gift,
+                "donor": donor,
+                "campaign": gift.campaign,
+                "year": timezone.localtime(gift.paid_at).year,
+                "foundation_name": settings.FOUNDATION["name"],
+            }
+            subject = render_to_string(
+                "receipts/email/gift_thanks_subject.txt", context
+            )
+            body = render_to_string("receipts/email/gift_thanks_body.txt", context)
+        EmailMessage(subject=subject.strip(), body=body, to=[donor.email]).send()
+        gift.thanked_at = timezone.now()
+        gift.save(update_fields=["thanked_at", "updated_at"])
+    logger.info(
+        "gift %s thanked (no receipt of its own)", gift.pk, extra={"gift_id": gift.pk}
+    )
+    return True
+
+
 def receipt_send_email(receipt_id: int) -> bool:
     """Email thanks and the PDF to the donor once; True if sent now.
 
@@ -223,20 +283,22 @@ def receipt_send_email(receipt_id: int) -> bool:
     with transaction.atomic():
         receipt = (
             Receipt.objects.select_for_update(of=("self",))
-            .select_related("gift__donor", "gift__campaign")
+            .select_related("donor", "gift__campaign")
             .get(pk=receipt_id)
         )
         if receipt.emailed_at is not None or receipt.status != Receipt.Status.ISSUED:
             return False
         gift = receipt.gift
-        donor = gift.donor
+        donor = receipt.donor
         language = donor.language if donor.language in ("fr", "en") else "fr"
         with translation.override(language):
             context = {
                 "gift": gift,
                 "donor": donor,
                 "receipt": receipt,
-                "campaign": gift.campaign,
+                "campaign": gift.campaign if gift else None,
+                "year": receipt.year,
+                "gift_count": receipt.lines.count(),
                 "foundation_name": settings.FOUNDATION["name"],
             }
             subject = render_to_string(
@@ -256,6 +318,6 @@ def receipt_send_email(receipt_id: int) -> bool:
         "receipt %s emailed to donor %s",
         receipt.number,
         donor.pk,
-        extra={"receipt_id": receipt.pk, "gift_id": gift.pk},
+        extra={"receipt_id": receipt.pk, "gift_id": receipt.gift_id},
     )
     return True

@@ -14,8 +14,14 @@ from django.utils import timezone
 
 from payments.models import Gift
 from payments.services import gift_record_event
+from receipts.annual import annual_candidates, annual_check_year, receipt_issue_annual
 from receipts.models import Receipt
-from receipts.services import ReceiptRefused, receipt_issue_for_gift, receipt_send_email
+from receipts.services import (
+    ReceiptRefused,
+    gift_send_thanks,
+    receipt_issue_for_gift,
+    receipt_send_email,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +32,11 @@ RETRYABLE = (OperationalError, ConnectionError, TimeoutError, OSError)
     bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
 )
 def receipt_issue_task(self, gift_id: int) -> str | None:
+    """After a gift is paid: issue its receipt, or thank the donor when the
+    gift has no receipt of its own (annual summary, not taxed in France)."""
+    if Gift.objects.filter(pk=gift_id).exclude(receipt_mode="per_gift").exists():
+        gift_send_thanks(gift_id)
+        return None
     try:
         receipt = receipt_issue_for_gift(gift_id)
     except ReceiptRefused as exc:
@@ -65,6 +76,22 @@ def receipt_email_enqueue(receipt_id: int) -> bool:
     return _safe_delay(receipt_email_task, receipt_id, "email for receipt")
 
 
+@shared_task(acks_late=True)
+def annual_receipts_task(year: int | None = None) -> dict:
+    """Issue last year's annual summaries (beat, in January); safe to rerun."""
+    year = year or timezone.localdate().year - 1
+    annual_check_year(year)
+    issued, refused = 0, 0
+    for candidate in annual_candidates(year):
+        try:
+            issued += bool(receipt_issue_annual(candidate.donor_id, year))
+        except ReceiptRefused as exc:
+            refused += 1
+            logger.error("annual receipt refused: %s", exc)
+    logger.info("annual run %s: %s issued, %s refused", year, issued, refused)
+    return {"issued": issued, "refused": refused}
+
+
 @shared_task
 def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
     """Queue again what a lost message left undone."""
@@ -74,6 +101,8 @@ def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
             status=Gift.Status.PAID, receipts__isnull=True, paid_at__lt=cutoff
         )
         .exclude(events__kind="receipt_refused")
+        # A gift without a receipt of its own is done once its donor is thanked.
+        .exclude(receipt_mode__in=["annual", "none"], thanked_at__isnull=False)
         .values_list("pk", flat=True)[:500]
     )
     receipt_ids = list(

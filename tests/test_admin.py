@@ -91,3 +91,24 @@ def test_admin_action_queues_missing_receipts(
     gift = Gift.objects.get(pk=gift.pk)
     assert gift.receipts.get().number
     assert gift.events.filter(kind="receipt_requested", actor=superuser).exists()
+
+
+def test_annual_summary_page_lists_its_gifts(client, superuser, paid_gift, make_donor):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from receipts.annual import receipt_issue_annual
+
+    donor = make_donor(receipt_preference="annual")
+    gift = paid_gift("30.00", donor=donor, receipt_mode="annual")
+    Gift.objects.filter(pk=gift.pk).update(
+        paid_at=datetime(2025, 5, 1, tzinfo=ZoneInfo("UTC"))
+    )
+    summary = receipt_issue_annual(donor.pk, 2025)
+
+    listing = client.get("/admin/receipts/receipt/?kind=annual")
+    page = client.get(f"/admin/receipts/receipt/{summary.pk}/change/")
+
+    assert summary.number.encode() in listing.content
+    assert page.status_code == 200
+    assert f"Gift #{gift.pk}".encode() in page.content

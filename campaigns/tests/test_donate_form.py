@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from campaigns.tax import cost_after_relief
-from conftest import DONOR_DETAILS
+from conftest import DONATE_FORM
 from payments.models import Gift
 
-VALID = {**DONOR_DETAILS, "amount": "50"}
+VALID = DONATE_FORM
 
 
 def post_donation(client, campaign, **changes):
@@ -143,3 +143,39 @@ def test_amount_may_be_typed_the_french_way(
 
     assert response.status_code == 200
     assert Gift.objects.get().amount.amount == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("answers", "mode"),
+    [
+        ({"taxed_in_france": "yes", "receipt_preference": "per_gift"}, "per_gift"),
+        ({"taxed_in_france": "yes", "receipt_preference": "annual"}, "annual"),
+        ({"taxed_in_france": "no", "receipt_preference": "per_gift"}, "none"),
+    ],
+)
+def test_tax_residence_and_preference_decide_how_the_gift_is_receipted(
+    answers, mode, client, campaign, stripe_api
+):
+    response = post_donation(client, campaign, **answers)
+
+    assert response.status_code == 200
+    gift = Gift.objects.get()
+    assert gift.receipt_mode == mode
+    assert gift.donor.taxed_in_france is (answers["taxed_in_france"] == "yes")
+
+
+def test_finance_may_receipt_donors_taxed_abroad(
+    client, campaign, stripe_api, settings
+):
+    settings.RECEIPTS_FOR_NON_RESIDENTS = True
+
+    post_donation(client, campaign, taxed_in_france="no")
+
+    assert Gift.objects.get().receipt_mode == "per_gift"
+
+
+def test_tax_residence_must_be_answered(client, campaign):
+    response = post_donation(client, campaign, taxed_in_france=None)
+
+    assert response.status_code == 400
+    assert "taxed_in_france" in response.json()["errors"]

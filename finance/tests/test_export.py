@@ -150,3 +150,18 @@ def test_download_with_a_bad_year_is_a_400(client):
     response = client.get("/finance/export/donations/?year=abc")
 
     assert response.status_code == 400
+
+
+def test_gift_on_an_annual_summary_shows_the_summary_number(
+    tmp_path, paid_gift, make_donor
+):
+    from receipts.annual import receipt_issue_annual
+
+    donor = make_donor(receipt_preference="annual")
+    gift = paid_gift("30.00", donor=donor, receipt_mode="annual")
+    pay_at(gift, datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
+    summary = receipt_issue_annual(donor.pk, 2025)
+
+    rows = export(tmp_path, year="2025")
+
+    assert [row["receipt_number"] for row in rows] == [summary.number]

@@ -9,6 +9,7 @@ without a real secret key and allowed hosts.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -182,6 +183,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_BEAT_SCHEDULE = {
+    # Mid-January, once December's last payments are confirmed.
+    "annual-receipts": {
+        "task": "receipts.tasks.annual_receipts_task",
+        "schedule": crontab(minute=0, hour=6, day_of_month="15", month_of_year="1"),
+    },
     "receipts-sweep": {
         "task": "receipts.tasks.receipt_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
@@ -244,6 +250,14 @@ FOUNDATION = {
     "signatory_capacity": env_str("FOUNDATION_SIGNATORY_CAPACITY", "Présidente"),
     "signature_image_path": env_str("FOUNDATION_SIGNATURE_IMAGE", ""),
 }
+# A donor not taxed in France gets no French receipt unless finance decides
+# otherwise (shared/domain/receipts-fr.md §8).
+RECEIPTS_FOR_NON_RESIDENTS = env_bool("RECEIPTS_FOR_NON_RESIDENTS", False)
+# Counterparts an individual may receive without losing the reduction: at
+# most 25 % of the gift and this much a year (73 € since 2021; revalued
+# every five years, so a setting).
+RECEIPT_COUNTERPART_CAP_EUR = env_decimal("RECEIPT_COUNTERPART_CAP_EUR", "73.00")
+RECEIPT_COUNTERPART_SHARE = env_decimal("RECEIPT_COUNTERPART_SHARE", "0.25")
 RECEIPT_FORM_INDIVIDUAL = ("2041-RD", env_str("RECEIPT_FORM_INDIVIDUAL", "11580*05"))
 RECEIPT_FORM_COMPANY = ("2041-MEC-SD", env_str("RECEIPT_FORM_COMPANY", "16216*03"))
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from djmoney.money import Money
 
-from conftest import DONOR_DETAILS, confirm_setup_in_browser, stripe_client
+from conftest import DONATE_FORM, confirm_setup_in_browser, stripe_client
 from payments import gateway
 from payments.models import Gift
 from payments.services import gift_charge
@@ -108,7 +108,7 @@ def test_donate_view_answers_503_when_stripe_is_down_and_charges_nothing(
 ):
     response = client.post(
         reverse("campaigns:donate", args=[campaign.slug]),
-        {**DONOR_DETAILS, "amount": "50"},
+        DONATE_FORM,
         HTTP_ACCEPT="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )

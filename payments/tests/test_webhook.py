@@ -233,7 +233,7 @@ def test_twenty_concurrent_deliveries_pay_one_gift_once(charged_gift):
 
     charged_gift.refresh_from_db()
     charged_gift.campaign.refresh_from_db()
-    assert set(codes) == {200}
+    assert set(codes) == {200}, codes
     assert charged_gift.status == Gift.Status.PAID
     assert charged_gift.campaign.gift_count == 1
     assert (

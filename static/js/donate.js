@@ -33,7 +33,7 @@
 
   function updateTaxLine() {
     const cents = toCents(amountInput.value);
-    if (cents === null || cents <= 0) {
+    if (cents === null || cents <= 0 || !taxedInFrance()) {
       taxLine.textContent = "";
       return;
     }
@@ -45,8 +45,14 @@
     taxLine.textContent = text.replace("%(cost)s", formatter.format(costCents / 100));
   }
 
+  function taxedInFrance() {
+    const checked = form.querySelector("[name=taxed_in_france]:checked");
+    return !checked || checked.value === "yes";
+  }
+
   function updateKind() {
     form.classList.toggle("is-company", kind() === "company");
+    form.classList.toggle("not-taxed", !taxedInFrance());
     updateTaxLine();
   }
 
@@ -62,7 +68,9 @@
     form.querySelectorAll(".preset").forEach((b) => b.setAttribute("aria-pressed", "false"));
     updateTaxLine();
   });
-  form.querySelectorAll("[name=kind]").forEach((r) => r.addEventListener("change", updateKind));
+  form
+    .querySelectorAll("[name=kind], [name=taxed_in_france]")
+    .forEach((r) => r.addEventListener("change", updateKind));
   updateKind();
 
   const stripe = Stripe(form.dataset.stripeKey);

@@ -19,7 +19,7 @@ from campaigns.models import Beneficiary, Campaign, SuggestedAmount
 from campaigns.services import campaign_record_paid_gift
 from donors.services import donor_upsert
 from payments.models import Gift
-from payments.services import gift_record_event
+from payments.services import gift_receipt_mode, gift_record_event
 from receipts.models import ReceiptEvent
 from receipts.services import receipt_issue_for_gift
 
@@ -239,6 +239,10 @@ class Command(BaseCommand):
                     city=city,
                     country=country,
                     language="fr" if country == "FR" else "en",
+                    # Partner-university donors abroad pay no French tax; one
+                    # Paris donor asked for an annual summary.
+                    taxed_in_france=country == "FR",
+                    receipt_preference="annual" if index == 0 else "per_gift",
                 )
             )
         today = timezone.localdate()
@@ -270,14 +274,20 @@ class Command(BaseCommand):
                     language=donor.language,
                     status=Gift.Status.PAID,
                     paid_at=paid_at,
+                    receipt_mode=gift_receipt_mode(donor),
                 )
                 campaign_record_paid_gift(gift=gift)
                 gift_record_event(gift, "paid", source="demo data")
-                receipt = receipt_issue_for_gift(gift.pk, notify=False)
-                ReceiptEvent.objects.create(
-                    receipt=receipt,
-                    kind=ReceiptEvent.Kind.EMAILED,
-                    data={"demo": "not sent"},
-                )
-                receipt.emailed_at = receipt.issued_at
-                receipt.save(update_fields=["emailed_at"])
+                self._settle(gift)
+
+    def _settle(self, gift):
+        """What the worker would have done long ago, without sending mail."""
+        receipt = receipt_issue_for_gift(gift.pk, notify=False)
+        if receipt is None:
+            Gift.objects.filter(pk=gift.pk).update(thanked_at=gift.paid_at)
+            return
+        ReceiptEvent.objects.create(
+            receipt=receipt, kind=ReceiptEvent.Kind.EMAILED, data={"demo": "not sent"}
+        )
+        receipt.emailed_at = receipt.issued_at
+        receipt.save(update_fields=["emailed_at"])
