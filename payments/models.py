@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -102,6 +103,27 @@ class Gift(models.Model):
     # When Stripe reported the charge successful (UTC in the database; shown
     # and exported in Europe/Paris).
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The day the money reached the foundation when staff know it (a cheque
+    # received, a transfer credited): receipts date the gift by it. Otherwise
+    # the Paris date of ``paid_at`` stands for it (docs/receipts.md).
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    # Receipts are in euros: a gift in another currency keeps the rate used
+    # and its euro value at the gift date, never converted again later.
+    amount_eur = MoneyField(
+        _("amount in euros"),
+        max_digits=12,
+        decimal_places=2,
+        default_currency="EUR",
+        null=True,
+        blank=True,
+    )
+    fx_rate = models.DecimalField(
+        _("exchange rate to EUR"),
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,6 +150,20 @@ class Gift(models.Model):
 
     def __str__(self):
         return f"Gift #{self.pk}"
+
+    @property
+    def tax_date(self):
+        """The date that dates the gift for tax purposes (Europe/Paris)."""
+        if self.received_on:
+            return self.received_on
+        return timezone.localtime(self.paid_at).date() if self.paid_at else None
+
+    @property
+    def receipt_amount(self):
+        """The euro amount a receipt certifies, or None if it is not known."""
+        if str(self.amount.currency) == "EUR":
+            return self.amount
+        return self.amount_eur
 
 
 class GiftEvent(models.Model):

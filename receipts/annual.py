@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -70,12 +70,14 @@ def annual_gifts(year: int):
     """Paid gifts of ``year`` waiting for an annual summary."""
     start, end = _year_bounds(year)
     on_active_line = ReceiptLine.objects.filter(gift=OuterRef("pk"), active=True)
+    in_year = Q(received_on__year=year) | Q(
+        received_on__isnull=True, paid_at__gte=start, paid_at__lt=end
+    )
     return (
         Gift.objects.filter(
+            in_year,
             status=Gift.Status.PAID,
             receipt_mode="annual",
-            paid_at__gte=start,
-            paid_at__lt=end,
             receipts__isnull=True,
         )
         .exclude(Exists(on_active_line))
@@ -116,8 +118,8 @@ def receipt_issue_annual(
         for gift in gifts:
             gift.donor = donor
             problems += counterpart_problems(gift)
-            if str(gift.amount.currency) != "EUR":
-                problems.append(f"gift {gift.pk} is not in euros")
+            if gift.receipt_amount is None:
+                problems.append(f"gift {gift.pk} has no euro amount at its date")
         if problems:
             raise ReceiptRefused(f"donor {donor.pk}, {year}: " + "; ".join(problems))
 
@@ -125,8 +127,8 @@ def receipt_issue_annual(
         issued_at = timezone.now()
         payments = tuple(
             PaymentLine(
-                date=timezone.localtime(gift.paid_at, PARIS).date(),
-                amount=gift.amount.amount,
+                date=gift.tax_date,
+                amount=gift.receipt_amount.amount,
                 method=gift.method,
             )
             for gift in gifts
@@ -151,7 +153,7 @@ def receipt_issue_annual(
             event_data={"gifts": len(gifts)},
         )
         ReceiptLine.objects.bulk_create(
-            ReceiptLine(receipt=receipt, gift=gift, amount=gift.amount)
+            ReceiptLine(receipt=receipt, gift=gift, amount=gift.receipt_amount)
             for gift in gifts
         )
         if notify:

@@ -18,8 +18,11 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from djmoney.money import Money
 
 from payments.models import Gift
@@ -40,10 +43,13 @@ def receipt_snapshot_of(receipt: Receipt) -> ReceiptSnapshot:
     return ReceiptSnapshot.from_dict(receipt.snapshot)
 
 
-def receipt_cancel(receipt_id: int, *, reason: str, actor=None) -> Receipt:
+def receipt_cancel(
+    receipt_id: int, *, reason: str, actor=None, notify: bool = True
+) -> Receipt:
     """Cancel a receipt, keeping its number and PDF; return it.
 
-    Cancelling a cancelled receipt changes nothing and returns it.
+    Cancelling a cancelled receipt changes nothing and returns it. The donor
+    is told by email (after commit) that the receipt must not be used.
     """
     reason = _clean_reason(reason)
 
@@ -52,6 +58,8 @@ def receipt_cancel(receipt_id: int, *, reason: str, actor=None) -> Receipt:
         if receipt.status == Receipt.Status.CANCELLED:
             return receipt
         _cancel(receipt, reason=reason, actor=actor)
+        if notify:
+            transaction.on_commit(lambda: _enqueue_cancellation_email(receipt.pk))
 
     logger.info(
         "receipt %s cancelled",
@@ -171,6 +179,46 @@ def _clean_amount(amount) -> Decimal:
 
 def _lock(receipt_id: int) -> Receipt:
     return Receipt.objects.select_for_update(of=("self",)).get(pk=receipt_id)
+
+
+def _enqueue_cancellation_email(receipt_id: int) -> None:
+    from receipts.tasks import receipt_cancellation_email_enqueue
+
+    receipt_cancellation_email_enqueue(receipt_id)
+
+
+def receipt_send_cancellation(receipt_id: int) -> bool:
+    """Tell the donor a receipt is cancelled; once (True if sent now)."""
+    with transaction.atomic():
+        receipt = (
+            Receipt.objects.select_for_update(of=("self",))
+            .select_related("donor")
+            .get(pk=receipt_id)
+        )
+        done = receipt.events.filter(kind=ReceiptEvent.Kind.CANCELLATION_EMAILED)
+        if receipt.status != Receipt.Status.CANCELLED or done.exists():
+            return False
+        donor = receipt.donor
+        with translation.override(
+            donor.language if donor.language in ("fr", "en") else "fr"
+        ):
+            context = {
+                "receipt": receipt,
+                "donor": donor,
+                "foundation_name": settings.FOUNDATION["name"],
+            }
+            subject = render_to_string("receipts/email/cancelled_subject.txt", context)
+            body = render_to_string("receipts/email/cancelled_body.txt", context)
+        EmailMessage(subject=subject.strip(), body=body, to=[donor.email]).send()
+        ReceiptEvent.objects.create(
+            receipt=receipt, kind=ReceiptEvent.Kind.CANCELLATION_EMAILED
+        )
+    logger.info(
+        "cancellation of receipt %s emailed",
+        receipt.number,
+        extra={"receipt_id": receipt.pk},
+    )
+    return True
 
 
 def _cancel(receipt: Receipt, *, reason: str, actor) -> None:

@@ -68,7 +68,6 @@ def counterpart_problems(gift) -> list[str]:
     person to decide rather than issued or refused outright.
     """
     from django.db.models import Sum
-    from django.utils import timezone
 
     value = gift.counterpart_value.amount
     if not value or gift.donor.kind != "individual":
@@ -78,7 +77,7 @@ def counterpart_problems(gift) -> list[str]:
         problems.append(
             f"counterparts of {value} € exceed {settings.RECEIPT_COUNTERPART_SHARE:.0%} of the gift"
         )
-    year = timezone.localtime(gift.paid_at).year
+    year = gift.tax_date.year
     year_total = (
         type(gift)
         .objects.filter(donor_id=gift.donor_id, status="paid", paid_at__year=year)

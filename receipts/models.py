@@ -192,6 +192,7 @@ class ReceiptEvent(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DUPLICATED = "duplicated", _("Duplicated")
         REPLACED = "replaced", _("Replaced")
+        CANCELLATION_EMAILED = "cancellation_emailed", _("Cancellation emailed")
 
     receipt = models.ForeignKey(
         Receipt, on_delete=models.PROTECT, related_name="events"

@@ -88,8 +88,8 @@ def receipt_build_snapshot(
 ) -> ReceiptSnapshot:
     donor = gift.donor
     form_code, form_version = _form_for(donor.kind)
-    paid_on = timezone.localtime(gift.paid_at).date()
-    total = gift.amount.amount
+    paid_on = gift.tax_date
+    total = gift.receipt_amount.amount
     return ReceiptSnapshot(
         number=number,
         issued_on=issued_on,
@@ -147,12 +147,15 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             + donor_problems(gift.donor)
             + counterpart_problems(gift)
         )
-        if str(gift.amount.currency) != "EUR":
-            problems.append("the gift is not in euros")
+        if gift.receipt_amount is None:
+            problems.append(
+                f"the gift is in {gift.amount.currency} and has no euro amount "
+                "at its date"
+            )
         if problems:
             raise ReceiptRefused(f"gift {gift.pk}: " + "; ".join(problems))
 
-        year = timezone.localtime(gift.paid_at).year
+        year = gift.tax_date.year
         sequence_number, number = receipt_next_number(year)
         issued_at = timezone.now()
         snapshot = receipt_build_snapshot(
@@ -164,7 +167,7 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             sequence_number=sequence_number,
             donor_id=gift.donor_id,
             gift_id=gift.pk,
-            amount=gift.amount,
+            amount=gift.receipt_amount,
             issued_at=issued_at,
         )
         if notify:

@@ -58,6 +58,15 @@ def receipt_email_task(self, receipt_id: int) -> bool:
     return receipt_send_email(receipt_id)
 
 
+@shared_task(
+    bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
+)
+def receipt_cancellation_email_task(self, receipt_id: int) -> bool:
+    from receipts.corrections import receipt_send_cancellation
+
+    return receipt_send_cancellation(receipt_id)
+
+
 def _safe_delay(task, object_id: int, what: str) -> bool:
     try:
         task.delay(object_id)
@@ -74,6 +83,12 @@ def receipt_enqueue(gift_id: int) -> bool:
 
 def receipt_email_enqueue(receipt_id: int) -> bool:
     return _safe_delay(receipt_email_task, receipt_id, "email for receipt")
+
+
+def receipt_cancellation_email_enqueue(receipt_id: int) -> bool:
+    return _safe_delay(
+        receipt_cancellation_email_task, receipt_id, "cancellation email for receipt"
+    )
 
 
 @shared_task(acks_late=True)
