@@ -283,3 +283,20 @@ def paid_gift(make_gift):
         return gift
 
     return make
+
+
+@pytest.fixture
+def stripe_paid_gift(pending_gift_factory):
+    """A gift paid by card through the offline Stripe, with its receipt."""
+    from payments.services import gift_charge
+    from receipts.services import receipt_issue_for_gift
+
+    def make(amount="100.00"):
+        gift = pending_gift_factory(amount)
+        confirm_setup_in_browser(gift)
+        gift_charge(gift, setup_intent_id=gift.stripe_setup_intent_id)
+        receipt_issue_for_gift(gift.pk)
+        gift.refresh_from_db()
+        return gift
+
+    return make

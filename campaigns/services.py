@@ -70,3 +70,27 @@ def campaign_recompute_totals(campaign_id: int) -> Campaign:
             update_fields=["raised", "gift_count", "donor_count", "updated_at"]
         )
     return campaign
+
+
+def campaign_record_refund(*, gift, amount: Money, fully: bool) -> None:
+    """Take a refund off its campaign's totals, in the refund's transaction.
+
+    A fully refunded gift no longer counts as a gift, and its donor no longer
+    counts as a donor unless they have another paid gift to the campaign.
+    """
+    from payments.models import Gift
+
+    campaign = Campaign.objects.select_for_update().get(pk=gift.campaign_id)
+    campaign.raised -= amount
+    if fully:
+        campaign.gift_count -= 1
+        still_giving = (
+            Gift.objects.filter(
+                campaign_id=campaign.pk, donor_id=gift.donor_id, status=Gift.Status.PAID
+            )
+            .exclude(pk=gift.pk)
+            .exists()
+        )
+        if not still_giving:
+            campaign.donor_count -= 1
+    campaign.save(update_fields=["raised", "gift_count", "donor_count", "updated_at"])

@@ -1,11 +1,17 @@
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from mecene.admin import AppendOnlyInline
-from payments.models import Gift, GiftEvent, StripeEvent
+from payments import gateway
+from payments.models import Gift, GiftEvent, Refund, StripeEvent
+from payments.refunds import RefundRefused, gift_refund
 from payments.services import gift_record_event
 from receipts.selectors import issued_receipt_number
 
@@ -14,9 +20,44 @@ class GiftEventInline(AppendOnlyInline):
     model = GiftEvent
 
 
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "created_at",
+        "amount",
+        "source",
+        "reason",
+        "actor",
+        "stripe_refund_id",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to refund"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("Leave empty to refund everything that is left."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 @admin.register(Gift)
 class GiftAdmin(admin.ModelAdmin):
     change_list_template = "admin/payments/gift/change_list.html"
+    change_form_template = "admin/payments/gift/change_form.html"
     list_display = (
         "id",
         "campaign",
@@ -39,7 +80,56 @@ class GiftAdmin(admin.ModelAdmin):
     date_hierarchy = "paid_at"
     list_select_related = ("campaign", "donor")
     readonly_fields = [f.name for f in Gift._meta.fields]
-    inlines = [GiftEventInline]
+    inlines = [RefundInline, GiftEventInline]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="payments_gift_refund",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def refund_view(self, request, pk):
+        if not request.user.has_perm("payments.refund_gift"):
+            raise PermissionDenied
+        gift = get_object_or_404(Gift, pk=pk)
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                gift_refund(
+                    gift.pk,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except RefundRefused as exc:
+                form.add_error(None, str(exc))
+            except gateway.GatewayUnavailable:
+                form.add_error(
+                    None,
+                    _(
+                        "Stripe is not answering. Nothing was refunded; try again later."
+                    ),
+                )
+            except gateway.GatewayError as exc:
+                form.add_error(None, _("Stripe refused the refund: %s") % exc)
+            else:
+                messages.success(request, _("The refund was made."))
+                return redirect("admin:payments_gift_change", gift.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund gift #%(id)s") % {"id": gift.pk},
+            "gift": gift,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/payments/gift/refund.html", context, status=status
+        )
 
     actions = ["issue_missing_receipts"]
 

@@ -191,6 +191,38 @@ def payment_intent_retrieve(payment_intent_id: str) -> IntentState:
     return _intent_state(intent)
 
 
+def refund_create(
+    *, payment_intent_id: str, amount: Money, reason: str, key: str
+) -> tuple[str, str]:
+    """Refund ``amount`` of a PaymentIntent; return (refund id, status).
+
+    ``key`` must be derived from the gift and what was refunded before, so
+    that a retry after a lost answer returns the same refund instead of
+    making a second one.
+    """
+    refund = _call(
+        "refund create",
+        _client().v1.refunds.create,
+        params={
+            "payment_intent": payment_intent_id,
+            "amount": to_minor_units(amount),
+            "metadata": {"reason": reason[:500]},
+        },
+        options={"idempotency_key": key},
+    )
+    return refund.id, refund.status
+
+
+def charge_refunded_minor(charge_id: str) -> tuple[int, str, str]:
+    """(amount refunded so far in minor units, currency, PaymentIntent id)."""
+    charge = _call("charge retrieve", _client().v1.charges.retrieve, charge_id)
+    return (
+        charge.amount_refunded or 0,
+        (charge.currency or "").upper(),
+        _id_of(getattr(charge, "payment_intent", None)),
+    )
+
+
 def construct_event(payload: bytes, signature: str) -> dict:
     """Verify a webhook's signature on the raw body and parse it as JSON.
 

@@ -1,10 +1,12 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
+from djmoney.money import Money
 
 
 class Gift(models.Model):
@@ -125,10 +127,21 @@ class Gift(models.Model):
         blank=True,
     )
 
+    # Sum of the refunds made so far (by staff or in Stripe's dashboard), in
+    # the gift's currency; moved only by payments.refunds under the row lock.
+    refunded_amount = MoneyField(
+        _("refunded"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        default_currency="EUR",
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("gift")
         verbose_name_plural = _("gifts")
+        permissions = [("refund_gift", _("Can refund gifts"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["stripe_payment_intent_id"],
@@ -151,6 +164,14 @@ class Gift(models.Model):
     def __str__(self):
         return f"Gift #{self.pk}"
 
+    def save(self, *args, **kwargs):
+        # Refunds are counted in the gift's own currency.
+        if self.refunded_amount.currency != self.amount.currency:
+            if self.refunded_amount.amount:
+                raise ValueError("refunded amount and gift amount differ in currency")
+            self.refunded_amount = Money(0, self.amount.currency)
+        super().save(*args, **kwargs)
+
     @property
     def tax_date(self):
         """The date that dates the gift for tax purposes (Europe/Paris)."""
@@ -159,11 +180,63 @@ class Gift(models.Model):
         return timezone.localtime(self.paid_at).date() if self.paid_at else None
 
     @property
+    def net_amount(self):
+        """What the foundation keeps: the amount less refunds."""
+        return self.amount - self.refunded_amount
+
+    @property
     def receipt_amount(self):
-        """The euro amount a receipt certifies, or None if it is not known."""
+        """The euro amount a receipt certifies (net of refunds), or None."""
         if str(self.amount.currency) == "EUR":
-            return self.amount
-        return self.amount_eur
+            return self.net_amount
+        if self.amount_eur is None:
+            return None
+        # The same share of the euro value as of the amount is kept.
+        kept = self.net_amount.amount / self.amount.amount
+        return Money((self.amount_eur.amount * kept).quantize(Decimal("0.01")), "EUR")
+
+
+class Refund(models.Model):
+    """Money given back on a gift, by staff here or in Stripe's dashboard."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Staff, in Mécène")
+        STRIPE = "stripe", _("Stripe dashboard")
+        DISPUTE = "dispute", _("Dispute lost")
+
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField(
+        _("amount"), max_digits=12, decimal_places=2, default_currency="EUR"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"],
+                condition=~models.Q(stripe_refund_id=""),
+                name="refund_stripe_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="refund_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Refund #{self.pk} of gift #{self.gift_id}"
 
 
 class GiftEvent(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from payments import gateway
 from payments.models import Gift, StripeEvent
+from payments.refunds import gift_apply_dispute, gift_sync_refunds_from_stripe
 from payments.services import gift_apply_intent
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,62 @@ def _handle_payment_intent(event_row: StripeEvent, obj) -> str:
     return StripeEvent.Status.PROCESSED
 
 
+def _gift_for_charge(charge_id: str, payment_intent_id: str) -> Gift | None:
+    gift = None
+    if charge_id:
+        gift = Gift.objects.filter(stripe_charge_id=charge_id).first()
+    if gift is None and payment_intent_id:
+        gift = Gift.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    return gift
+
+
+def _handle_charge_refunded(event_row: StripeEvent, obj) -> str:
+    gift = _gift_for_charge(obj.get("id", ""), _object_id(obj.get("payment_intent")))
+    if gift is None:
+        logger.warning("stripe event %s: no gift for charge", event_row.stripe_event_id)
+        return StripeEvent.Status.IGNORED
+    if not gift.stripe_charge_id:
+        Gift.objects.filter(pk=gift.pk).update(stripe_charge_id=obj.get("id", ""))
+    try:
+        gift_sync_refunds_from_stripe(gift.pk)
+    except gateway.GatewayUnavailable as exc:
+        raise RetryLater(str(exc)) from exc
+    return StripeEvent.Status.PROCESSED
+
+
+def _handle_dispute(event_row: StripeEvent, obj) -> str:
+    gift = _gift_for_charge(
+        _object_id(obj.get("charge")), _object_id(obj.get("payment_intent"))
+    )
+    if gift is None:
+        logger.warning(
+            "stripe event %s: no gift for dispute", event_row.stripe_event_id
+        )
+        return StripeEvent.Status.IGNORED
+    if event_row.type == "charge.dispute.created":
+        status = "created"
+    else:
+        status = "lost" if obj.get("status") == "lost" else "won"
+    gift_apply_dispute(
+        gift.pk,
+        stripe_dispute_id=obj.get("id", ""),
+        status=status,
+        amount_minor=int(obj.get("amount") or 0),
+        currency=str(obj.get("currency") or gift.amount.currency).upper(),
+    )
+    return StripeEvent.Status.PROCESSED
+
+
+def _object_id(value) -> str:
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
 HANDLERS = {
+    "charge.refunded": _handle_charge_refunded,
+    "charge.dispute.created": _handle_dispute,
+    "charge.dispute.closed": _handle_dispute,
     "payment_intent.succeeded": _handle_payment_intent,
     "payment_intent.payment_failed": _handle_payment_intent,
     "payment_intent.canceled": _handle_payment_intent,

@@ -274,3 +274,46 @@ def _issue_replacement(
         actor=actor,
         event_data={"replaces": old.number, "reason": reason},
     )
+
+
+def receipt_after_refund(gift, *, reason: str, actor=None) -> None:
+    """Correct what a refund on ``gift`` makes wrong in its receipts.
+
+    Called inside the refund's transaction, with the gift locked and its
+    refunded amount updated. Its own receipt is cancelled (full refund) or
+    replaced for the amount kept; an annual summary carrying it is
+    cancelled, to be issued again by the next annual run. A correction that
+    cannot be made is recorded on the gift for a person, without undoing the
+    refund.
+    """
+    from payments.services import gift_record_event
+
+    own = Receipt.objects.filter(gift=gift, status=Receipt.Status.ISSUED).first()
+    summary = Receipt.objects.filter(
+        lines__gift=gift, lines__active=True, status=Receipt.Status.ISSUED
+    ).first()
+    try:
+        with transaction.atomic():
+            if own is not None and gift.net_amount.amount == 0:
+                receipt_cancel(own.pk, reason=reason, actor=actor)
+            elif own is not None:
+                receipt_replace(
+                    own.pk,
+                    kept_amount=gift.receipt_amount.amount,
+                    reason=reason,
+                    actor=actor,
+                )
+            if summary is not None:
+                receipt_cancel(
+                    summary.pk,
+                    reason=f"gift #{gift.pk} refunded ({reason}); to issue again",
+                    actor=actor,
+                )
+    except ValueError as exc:  # ReceiptRefused included
+        logger.error(
+            "gift %s refunded but its receipt needs a person: %s",
+            gift.pk,
+            exc,
+            extra={"gift_id": gift.pk},
+        )
+        gift_record_event(gift, "receipt_correction_needed", reason=str(exc))

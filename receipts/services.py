@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 FORME_MANUAL = "Déclaration de don manuel"
 
 
-class ReceiptRefused(Exception):
+class ReceiptRefused(ValueError):
     """This gift cannot have a receipt (yet); the message says why."""
 
 
