@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from finance.models import ReceiptBundle
+
+# Bundles hold every receipt of a year, so the permission that guards one
+# receipt guards them, here as on the bundle pages.
+RECEIPT_PERMISSION = "receipts.view_receipt"
+
+
+@admin.register(ReceiptBundle)
+class ReceiptBundleAdmin(admin.ModelAdmin):
+    """Read-only: bundles are requested and built from the bundle pages."""
+
+    change_list_template = "finance/admin_bundle_change_list.html"
+    list_display = (
+        "requested_at",
+        "year",
+        "scope",
+        "status",
+        "progress",
+        "requested_by",
+        "page",
+    )
+    list_filter = ("status", "year")
+    list_select_related = ("campaign", "requested_by")
+    readonly_fields = [
+        f.name for f in ReceiptBundle._meta.fields if f.name not in ("id", "file")
+    ] + ["progress", "page"]
+    exclude = ("file",)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(RECEIPT_PERMISSION)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(RECEIPT_PERMISSION)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("campaign"), ordering="campaign__slug")
+    def scope(self, bundle):
+        return bundle.campaign.slug if bundle.campaign_id else _("All campaigns")
+
+    @admin.display(description=_("progress"))
+    def progress(self, bundle):
+        return f"{bundle.done_count} / {bundle.total}"
+
+    @admin.display(description=_("page"))
+    def page(self, bundle):
+        return format_html('<a href="{}">{}</a>', bundle.get_absolute_url(), _("Open"))
