@@ -25,11 +25,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from finance.models import ReceiptBundle, bundle_file_path
+from finance.spreadsheet import safe_row
 from receipts.models import Receipt
 
 logger = logging.getLogger(__name__)
@@ -300,7 +302,7 @@ def _write_zip(raw, bundle: ReceiptBundle, attempt: int, receipt_ids: list) -> N
             )
             for row in rows:
                 _pack_pdf(archive, storage, row, f"{folder}/{row['number']}.pdf")
-                writer.writerow(_index_row(row))
+                writer.writerow(safe_row(_index_row(row)))
             _record_progress(bundle.pk, attempt, done=start + len(chunk))
 
         entry = _zip_entry(INDEX_NAME, timezone.now())
@@ -391,7 +393,10 @@ def _fail(bundle_id: int, attempt: int, message: str) -> None:
 def _receipts(year: int, campaign):
     receipts = Receipt.objects.filter(year=year)
     if campaign is not None:
-        receipts = receipts.filter(gift__campaign=campaign)
+        # An annual summary belongs to every campaign one of its gifts went to.
+        receipts = receipts.filter(
+            Q(gift__campaign=campaign) | Q(lines__gift__campaign=campaign)
+        ).distinct()
     return receipts
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from finance.spreadsheet import safe_row
 from payments.models import Gift
 from receipts.selectors import issued_receipt_number
 
@@ -132,7 +133,7 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(HEADER)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(safe_row(row))
 
 
 def write_csv(year: int, stream) -> int:

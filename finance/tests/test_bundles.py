@@ -483,3 +483,19 @@ def test_worker_builds_a_requested_bundle(celery_worker_process, issued, staff):
     pdfs, rows = unzip(bundle)
     assert list(pdfs) == [f"recus-2026/{receipt.number}.pdf"]
     assert [row["sha256"] for row in rows] == [receipt.pdf_sha256]
+
+
+def test_campaign_bundle_includes_annual_summaries_with_a_gift_to_it(
+    paid_gift, make_donor, staff
+):
+    from receipts.annual import receipt_issue_annual
+
+    donor = make_donor(receipt_preference="annual")
+    gift = paid_gift("30.00", donor=donor, receipt_mode="annual")
+    Gift.objects.filter(pk=gift.pk).update(paid_at=datetime(2025, 5, 1, 12, tzinfo=UTC))
+    summary = receipt_issue_annual(donor.pk, 2025, notify=False)
+
+    pdfs, rows = unzip(built(2025, gift.campaign, user=staff))
+
+    assert list(pdfs) == [f"recus-2025/{summary.number}.pdf"]
+    assert [row["number"] for row in rows] == [summary.number]

@@ -165,3 +165,15 @@ def test_gift_on_an_annual_summary_shows_the_summary_number(
     rows = export(tmp_path, year="2025")
 
     assert [row["receipt_number"] for row in rows] == [summary.number]
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(
+    tmp_path, paid_gift, make_donor
+):
+    donor = make_donor(first_name="=HYPERLINK(", last_name="x")
+    gift = paid_gift(donor=donor)
+    pay_at(gift, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+
+    rows = export(tmp_path)
+
+    assert rows[0]["donor_name"] == "'=HYPERLINK( x"
