@@ -108,6 +108,22 @@ def annual_receipts_task(year: int | None = None) -> dict:
 
 
 @shared_task
+def receipts_check_task(year: int | None = None) -> list[str]:
+    """Nightly: report gaps, bad numbers and altered PDFs in a year's series."""
+    from receipts.integrity import receipt_series_check
+
+    check = receipt_series_check(year or timezone.localdate().year)
+    if check.problems:
+        # Needs a person: the series is what a tax audit rebuilds.
+        logger.error(
+            "receipt series %s: %s", check.year, "; ".join(check.problems[:20])
+        )
+    else:
+        logger.info("receipt series %s", check.summary())
+    return check.problems
+
+
+@shared_task
 def receipt_sweep_task(min_age_seconds: int = 120) -> dict:
     """Queue again what a lost message left undone."""
     cutoff = timezone.now() - timedelta(seconds=min_age_seconds)

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.annual_receipts_task",
         "schedule": crontab(minute=0, hour=6, day_of_month="15", month_of_year="1"),
     },
+    "receipts-check": {
+        "task": "receipts.tasks.receipts_check_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "receipts-sweep": {
         "task": "receipts.tasks.receipt_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),

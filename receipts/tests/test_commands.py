@@ -304,3 +304,19 @@ def test_both_commands_only_read(issued):
         list(ReceiptSequence.objects.values()),
         receipt.events.count(),
     )
+
+
+def test_nightly_check_logs_a_gap_for_a_person(issued, caplog):
+    from receipts.models import ReceiptSequence
+    from receipts.tasks import receipts_check_task
+
+    receipt = issued("10.00")
+    ReceiptSequence.objects.filter(year=receipt.year).update(last_number=3)
+
+    problems = receipts_check_task(receipt.year)
+
+    assert any("gap" in problem for problem in problems)
+    assert any(
+        record.levelname == "ERROR" and "gap" in record.getMessage()
+        for record in caplog.records
+    )
