@@ -22,6 +22,7 @@ from donors.models import Donor
 from payments.models import Gift
 from receipts.eligibility import (
     counterpart_problems,
+    date_problems,
     donor_problems,
     foundation_problems,
 )
@@ -117,7 +118,7 @@ def receipt_issue_annual(
         problems = foundation_problems() + donor_problems(donor)
         for gift in gifts:
             gift.donor = donor
-            problems += counterpart_problems(gift)
+            problems += counterpart_problems(gift) + date_problems(gift)
             if gift.receipt_amount is None:
                 problems.append(f"gift {gift.pk} has no euro amount at its date")
         if problems:

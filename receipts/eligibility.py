@@ -59,6 +59,17 @@ def donor_problems(donor) -> list[str]:
     return problems
 
 
+def date_problems(gift) -> list[str]:
+    """A gift whose receiving date the finance rule says to wait for."""
+    manual = gift.method in ("cheque", "cash")
+    if gift.received_on or (settings.RECEIPT_DATE_RULE == "payment" and not manual):
+        return []
+    return [
+        "the date the money was received is not recorded yet "
+        f"(rule: {'cheque or cash' if manual else 'credited date'})"
+    ]
+
+
 def counterpart_problems(gift) -> list[str]:
     """Counterparts beyond what keeps a gift deductible (receipts-fr.md §5).
 

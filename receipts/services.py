@@ -21,6 +21,7 @@ from donors.countries import country_name
 from payments.models import Gift
 from receipts.eligibility import (
     counterpart_problems,
+    date_problems,
     donor_problems,
     foundation_problems,
 )
@@ -146,6 +147,7 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             foundation_problems()
             + donor_problems(gift.donor)
             + counterpart_problems(gift)
+            + date_problems(gift)
         )
         if gift.receipt_amount is None:
             problems.append(

@@ -256,6 +256,13 @@ FOUNDATION = {
 }
 # A donor not taxed in France gets no French receipt unless finance decides
 # otherwise (shared/domain/receipts-fr.md §8).
+# Which date dates a card, SEPA or transfer gift on its receipt: "payment"
+# (the day the payment succeeded, Paris time) or "credited" (the day the money
+# reached the foundation's account, recorded on the gift as received_on; the
+# receipt waits for it). Cheques and cash always use the day received.
+RECEIPT_DATE_RULE = env_str("RECEIPT_DATE_RULE", "payment")
+if RECEIPT_DATE_RULE not in {"payment", "credited"}:
+    raise ImproperlyConfigured("RECEIPT_DATE_RULE must be payment or credited")
 RECEIPTS_FOR_NON_RESIDENTS = env_bool("RECEIPTS_FOR_NON_RESIDENTS", False)
 # Counterparts an individual may receive without losing the reduction: at
 # most 25 % of the gift and this much a year (73 € since 2021; revalued

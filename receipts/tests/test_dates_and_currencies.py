@@ -99,3 +99,23 @@ def test_replacement_tells_the_donor_once_with_the_new_receipt(
 
     assert len(mail.outbox) == 1
     assert new.number in mail.outbox[0].subject
+
+
+def test_credited_date_rule_waits_for_the_date_the_money_arrived(paid_gift, settings):
+    settings.RECEIPT_DATE_RULE = "credited"
+    gift = paid_gift("50.00")
+
+    with pytest.raises(ReceiptRefused, match="not recorded yet"):
+        receipt_issue_for_gift(gift.pk)
+
+    Gift.objects.filter(pk=gift.pk).update(received_on=date(2026, 3, 2))
+    assert (
+        receipt_issue_for_gift(gift.pk).snapshot["payments"][0]["date"] == "2026-03-02"
+    )
+
+
+def test_cheque_needs_its_received_date_whatever_the_rule(paid_gift):
+    gift = paid_gift("50.00", method=Gift.Method.CHEQUE)
+
+    with pytest.raises(ReceiptRefused, match="cheque or cash"):
+        receipt_issue_for_gift(gift.pk)
