@@ -2,6 +2,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -139,6 +140,16 @@ def _render_donate(request, campaign, form, status=200):
                 "network": _(
                     "The connection was lost. Nothing was charged; please try again."
                 ),
+                "unconfirmed": _(
+                    "We could not confirm your payment. Press Donate again to "
+                    "finish: your card will not be charged twice."
+                ),
+                "card_refused": _(
+                    "Your card was declined. Check its details or use another card."
+                ),
+                "authentication_failed": _(
+                    "The payment was not authenticated by your bank. Nothing was charged."
+                ),
             },
             "tax_rates": {
                 "individual": str(settings.TAX_RATE_INDIVIDUAL),
@@ -158,10 +169,25 @@ def _outcome_response(outcome, gift):
     if outcome.client_secret:
         body["client_secret"] = outcome.client_secret
     if outcome.status == "declined":
-        body["error"] = outcome.message or _("Your card was declined.")
+        # Our words, in the page's language, rather than the bank's English.
+        body["error"] = _(
+            "Your card was declined. Check its details or use another card."
+        )
     if outcome.status in ("paid", "processing"):
         body["thanks_url"] = reverse("campaigns:gift_thanks", args=[str(gift.token)])
     return JsonResponse(body, status=402 if outcome.status == "declined" else 200)
+
+
+def _unconfirmed():
+    return JsonResponse(
+        {
+            "error": _(
+                "We could not confirm your payment. Press Donate again to finish: "
+                "your card will not be charged twice."
+            )
+        },
+        status=503,
+    )
 
 
 @require_POST
@@ -178,7 +204,13 @@ def gift_pay(request, token):
         logger.warning("gift %s: pay refused: %s", gift.pk, exc)
         return JsonResponse({"error": _("This gift cannot be paid now.")}, status=409)
     except gateway.GatewayUnavailable:
-        return _unavailable()
+        # The charge may have gone through without its answer reaching us:
+        # the donor retries this same gift, never a new one.
+        logger.warning("gift %s: charge not confirmed, Stripe unavailable", gift.pk)
+        return _unconfirmed()
+    except DatabaseError:
+        logger.exception("gift %s: charge not recorded", gift.pk)
+        return _unconfirmed()
     return _outcome_response(outcome, gift)
 
 
@@ -186,10 +218,12 @@ def gift_pay(request, token):
 def gift_confirm(request, token):
     """After the browser completed 3-D Secure: re-read the intent from Stripe."""
     gift = _gift_or_404(token)
+    if not gift.stripe_payment_intent_id:
+        return JsonResponse({"error": _("This payment was not started.")}, status=409)
     try:
         gift = gift_refresh_from_stripe(gift)
     except gateway.GatewayUnavailable:
-        return _unavailable()
+        return _unconfirmed()
     if gift.status == Gift.Status.PAID:
         status = "paid"
     elif gift.status == Gift.Status.FAILED:
@@ -207,7 +241,8 @@ def gift_confirm(request, token):
 @require_GET
 def gift_thanks(request, token):
     gift = _gift_or_404(token)
-    if gift.status not in (Gift.Status.PAID, Gift.Status.PENDING):
+    started = gift.status == Gift.Status.PENDING and gift.stripe_payment_intent_id
+    if gift.status != Gift.Status.PAID and not started:
         raise Http404
     cost = cost_after_relief(gift.amount.amount, gift.donor.kind)
     return render(

@@ -52,6 +52,9 @@ class IntentState:
     amount_minor: int = 0
     currency: str = ""
     failure_code: str = ""
+    # The gift the intent was made for, from its metadata: it lets a webhook
+    # find and pay a gift whose own record of the intent was lost.
+    gift_id: str = ""
 
 
 @cache
@@ -61,6 +64,14 @@ def _client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": base} if base else None,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        # The library waits 80 s by default; a donor's request and its open
+        # transaction must not (a hung Stripe would hold every web worker).
+        http_client=stripe.RequestsClient(
+            timeout=(
+                settings.STRIPE_CONNECT_TIMEOUT_SECONDS,
+                settings.STRIPE_TIMEOUT_SECONDS,
+            )
+        ),
     )
 
 
@@ -106,7 +117,15 @@ def _intent_state(intent) -> IntentState:
         amount_minor=getattr(intent, "amount", 0) or 0,
         currency=(getattr(intent, "currency", "") or "").upper(),
         failure_code=(getattr(error, "code", "") or "") if error else "",
+        gift_id=str((_metadata(intent)).get("gift_id", "")),
     )
+
+
+def _metadata(intent) -> dict:
+    metadata = getattr(intent, "metadata", None)
+    if metadata is None:
+        return {}
+    return metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
 
 
 def customer_create(*, name: str, email: str, gift_id: int, key: str) -> str:

@@ -198,6 +198,30 @@ def gift_apply_intent(
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift_id)
         if intent.id != gift.stripe_payment_intent_id:
+            made_for_gift = intent.gift_id == str(gift.pk)
+            if made_for_gift and intent.status == "succeeded":
+                if gift.status == Gift.Status.PAID:
+                    # Two successful charges for one gift: money to give back.
+                    logger.error(
+                        "gift %s: second successful intent %s; refund it",
+                        gift.pk,
+                        intent.id,
+                        extra={"gift_id": gift.pk},
+                    )
+                    gift_record_event(
+                        gift, "duplicate_charge", payment_intent=intent.id
+                    )
+                    return False
+                # Stripe charged but our record of the intent was lost (an
+                # answer that never came back, a rolled-back transaction):
+                # the money decides, so the gift takes this intent.
+                logger.warning(
+                    "gift %s: adopting succeeded intent %s", gift.pk, intent.id,
+                    extra={"gift_id": gift.pk},
+                )  # fmt: skip
+                gift.stripe_payment_intent_id = intent.id
+                gift.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+                return gift_mark_paid(gift, intent, source=source)
             # An intent the gift has moved on from (a retried card): its news
             # must not override the current attempt.
             logger.warning(

@@ -133,7 +133,16 @@
     return { status: response.status, data: await response.json() };
   }
 
-  async function donate() {
+  // A gift whose card was set up but whose charge got no answer (Stripe or
+  // our server unreachable). The next click retries that same charge: the
+  // server's idempotency key returns the first payment if it went through,
+  // so the donor is never charged twice. Editing the gift starts afresh.
+  let pending = null;
+  form.addEventListener("change", function (event) {
+    if (event.target.name && !event.target.closest("#card-element")) pending = null;
+  });
+
+  async function startGift() {
     const response = await fetch(form.action, {
       method: "POST",
       headers: { Accept: "application/json" },
@@ -143,25 +152,52 @@
     const data = await response.json();
     if (response.status === 400 && data.errors) {
       showErrors(data.errors);
-      return fail(formMessage.textContent);
+      fail(formMessage.textContent);
+      return null;
     }
-    if (!response.ok) return fail(data.error);
-
+    if (!response.ok) {
+      fail(data.error);
+      return null;
+    }
     const setup = await stripe.confirmCardSetup(data.client_secret, {
       payment_method: { card: card, billing_details: { name: data.billing_name } },
     });
-    if (setup.error) return fail(setup.error.message);
+    if (setup.error) {
+      // Stripe's own text is English; the donor reads ours.
+      const failedAuth =
+        setup.error.code === "setup_intent_authentication_failure" ||
+        /authenticat/i.test(setup.error.message || "");
+      fail(failedAuth ? messages.authentication_failed : messages.card_refused);
+      return null;
+    }
+    return { data: data, setupIntentId: setup.setupIntent.id };
+  }
 
-    let result = await postJSON(data.pay_url, { setup_intent: setup.setupIntent.id });
+  async function donate() {
+    const gift = pending || (await startGift());
+    if (!gift) return;
+    pending = gift;
+
+    let result;
+    try {
+      result = await postJSON(gift.data.pay_url, { setup_intent: gift.setupIntentId });
+    } catch (error) {
+      return fail(messages.unconfirmed);
+    }
+    if (result.status >= 500) return fail(result.data.error || messages.unconfirmed);
     if (result.data.status === "requires_action") {
       const action = await stripe.confirmCardPayment(result.data.client_secret);
-      if (action && action.error) return fail(action.error.message);
-      result = await postJSON(data.confirm_url, {});
+      if (action && action.error) {
+        pending = null;
+        return fail(messages.authentication_failed);
+      }
+      result = await postJSON(gift.data.confirm_url, {});
     }
     if (result.data.status === "paid" || result.data.status === "processing") {
       window.location.assign(result.data.thanks_url);
       return;
     }
+    pending = null;
     fail(result.data.error);
   }
 
