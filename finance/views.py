@@ -40,7 +40,10 @@ def export_donations(request):
         year = parse_year(request.GET.get("year", timezone.localdate().year))
         parse_format(request.GET.get("format", "csv"))
     except ExportError as exc:
-        return HttpResponseBadRequest(str(exc))
+        # Plain text: the message quotes what was typed in the URL.
+        return HttpResponseBadRequest(
+            str(exc), content_type="text/plain; charset=utf-8"
+        )
     response = StreamingHttpResponse(
         csv_lines(donation_rows(year)), content_type="text/csv; charset=utf-8"
     )

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -177,3 +178,32 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(
     rows = export(tmp_path)
 
     assert rows[0]["donor_name"] == "'=HYPERLINK( x"
+
+
+def test_bad_year_in_the_download_is_echoed_as_plain_text(client):
+    client.force_login(User.objects.create_superuser("boss2", password="x"))
+
+    response = client.get(
+        "/finance/export/donations/?year=<img src=x onerror=alert(1)>"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("kind", ["pipe", "link"])
+def test_export_refuses_to_replace_a_pipe_or_a_link(kind, tmp_path):
+    # A pipe stands in for a device such as /dev/null, which a test must
+    # never risk replacing.
+    (tmp_path / "real.csv").write_text("keep me")
+    target = tmp_path / kind
+    if kind == "pipe":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(tmp_path / "real.csv")
+
+    with pytest.raises(CommandError, match="not a regular file"):
+        call_command("export_donations", year="2026", output=str(target))
+
+    assert (tmp_path / "real.csv").read_text() == "keep me"
+    assert target.is_fifo() if kind == "pipe" else target.is_symlink()

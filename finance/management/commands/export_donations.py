@@ -25,10 +25,11 @@ class Command(BaseCommand):
             count = write_csv(year, sys.stdout)
         else:
             path = Path(output)
-            if path.is_dir() or not path.parent.is_dir():
-                raise CommandError(
-                    f"cannot write to {output}: no such folder or is a folder"
-                )
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                # Renaming over a device, a pipe or a link would replace it.
+                raise CommandError(f"cannot write to {output}: not a regular file")
+            if not path.parent.is_dir():
+                raise CommandError(f"cannot write to {output}: no such folder")
             # Written beside the target and renamed, so a failed export never
             # leaves a half file that looks complete.
             partial = path.with_name(path.name + ".partial")
