@@ -67,6 +67,9 @@ class Gift(models.Model):
         help_text=_("Never show the donor's name publicly."),
     )
     language = models.CharField(_("language"), max_length=2, default="fr")
+    # The donor's details as typed with this gift; they replace the donor's
+    # stored details only once the gift is paid.
+    donor_details = models.JSONField(_("details given"), default=dict, blank=True)
     # How the gift is receipted, decided when it is made from the donor's
     # answers: its own receipt, the donor's annual summary, or none (donor not
     # taxed in France).

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.services import campaign_record_paid_gift
-from donors.services import donor_upsert
+from donors.services import donor_apply_details, donor_get_or_create
 from payments import gateway
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent
@@ -38,11 +38,16 @@ def gift_record_event(gift: Gift, kind: str, *, actor=None, **data) -> GiftEvent
     return GiftEvent.objects.create(gift=gift, kind=kind, actor=actor, data=data)
 
 
-def gift_receipt_mode(donor) -> str:
-    """How a new gift of ``donor`` is receipted (see Gift.receipt_mode)."""
-    if not donor.taxed_in_france and not settings.RECEIPTS_FOR_NON_RESIDENTS:
+def gift_receipt_mode(donor, details: dict | None = None) -> str:
+    """How a new gift is receipted (see Gift.receipt_mode).
+
+    The answers given with the gift win over what the donor answered before.
+    """
+    details = details or {}
+    taxed = details.get("taxed_in_france", donor.taxed_in_france)
+    if not taxed and not settings.RECEIPTS_FOR_NON_RESIDENTS:
         return "none"
-    return donor.receipt_preference
+    return details.get("receipt_preference", donor.receipt_preference)
 
 
 def gift_create(
@@ -56,7 +61,8 @@ def gift_create(
 ) -> Gift:
     """Record a pending online gift and its donor; nothing is charged yet."""
     with transaction.atomic():
-        donor = donor_upsert(**donor_details)
+        details = {key: value for key, value in donor_details.items() if key != "email"}
+        donor = donor_get_or_create(**donor_details)
         gift = Gift.objects.create(
             donor=donor,
             campaign=campaign,
@@ -65,7 +71,8 @@ def gift_create(
             anonymous=anonymous,
             language=language,
             method=Gift.Method.CARD,
-            receipt_mode=gift_receipt_mode(donor),
+            receipt_mode=gift_receipt_mode(donor, details),
+            donor_details=details,
         )
         gift_record_event(gift, "created", amount=str(amount.amount))
     logger.info(
@@ -272,6 +279,8 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift.paid_at = timezone.now()
     gift.failure_code = ""
     gift.stripe_charge_id = intent.charge_id or gift.stripe_charge_id
+    if gift.donor_details:
+        donor_apply_details(gift.donor_id, gift.donor_details)
     gift.save(
         update_fields=[
             "status",

@@ -131,3 +131,36 @@ def test_pay_endpoint_refuses_malformed_body(client, pending_gift):
 def test_unreachable_stripe_is_reported_as_unavailable(stripe_down):
     with pytest.raises(gateway.GatewayUnavailable):
         gateway.payment_intent_retrieve("pi_missing")
+
+
+def test_an_unpaid_gift_does_not_rewrite_a_known_donor(
+    client, campaign, make_donor, stripe_api
+):
+    donor = make_donor(first_name="Marie", last_name="Lefèvre", postal_code="75005")
+
+    client.post(
+        reverse("campaigns:donate", args=[campaign.slug]),
+        {
+            **DONATE_FORM,
+            "email": donor.email.upper(),
+            "first_name": "Mallory",
+            "last_name": "Pirate",
+        },
+        HTTP_ACCEPT="application/json",
+    )
+
+    donor.refresh_from_db()
+    assert (donor.first_name, donor.last_name) == ("Marie", "Lefèvre")
+    assert Gift.objects.get(donor=donor).donor_details["last_name"] == "Pirate"
+
+
+def test_paying_a_gift_brings_the_donor_up_to_date(pending_gift_factory, make_donor):
+    donor = make_donor(address_line="1 ancienne rue")
+    gift = pending_gift_factory()  # same email, typed the new address
+    assert gift.donor_id == donor.pk
+    confirm_setup_in_browser(gift)
+
+    gift_charge(gift, setup_intent_id=gift.stripe_setup_intent_id)
+
+    donor.refresh_from_db()
+    assert donor.address_line == "12 rue des Écoles"
