@@ -32,6 +32,10 @@ class GatewayUnavailable(GatewayError):
     """Stripe could not be reached or answered with a server error."""
 
 
+class GatewayNotFound(GatewayError):
+    """Stripe has no such object (a forged or foreign id)."""
+
+
 class PaymentDeclined(GatewayError):
     """The card or account was declined; ``code`` is Stripe's decline code."""
 
@@ -83,17 +87,27 @@ def reset_client() -> None:
 def _call(what: str, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
-    except stripe.CardError as exc:
-        raise PaymentDeclined(exc.user_message or str(exc), exc.code or "") from exc
-    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        logger.warning("stripe %s: unavailable (%s)", what, type(exc).__name__)
-        raise GatewayUnavailable(str(exc)) from exc
-    except stripe.APIError as exc:
-        logger.warning("stripe %s: server error %s", what, exc.http_status)
-        raise GatewayUnavailable(str(exc)) from exc
     except stripe.StripeError as exc:
-        logger.error("stripe %s failed: %s", what, type(exc).__name__)
-        raise GatewayError(str(exc)) from exc
+        raise _translate(what, exc) from exc
+
+
+def _translate(what: str, exc: stripe.StripeError) -> GatewayError:
+    """Our error for a Stripe error, logged at the level it deserves."""
+    if isinstance(exc, stripe.CardError):
+        return PaymentDeclined(exc.user_message or str(exc), exc.code or "")
+    if exc.http_status == 404:
+        # Real Stripe says InvalidRequestError, the offline one a bare 404.
+        logger.warning("stripe %s: no such object", what)
+        return GatewayNotFound(str(exc))
+    if isinstance(
+        exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError
+    ):
+        logger.warning(
+            "stripe %s: unavailable (%s %s)", what, type(exc).__name__, exc.http_status
+        )
+        return GatewayUnavailable(str(exc))
+    logger.error("stripe %s failed: %s", what, type(exc).__name__)
+    return GatewayError(str(exc))
 
 
 def _id_of(value) -> str:
@@ -256,7 +270,22 @@ def construct_event(payload: bytes, signature: str) -> dict:
         settings.STRIPE_WEBHOOK_SECRET,
         settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
     )
-    event = json.loads(payload)
+    # The library only refuses old timestamps; one from the future is as
+    # suspect (a replay prepared in advance).
+    timestamps = [
+        part[2:]
+        for part in signature.split(",")
+        if part.startswith("t=") and part[2:].isdigit()
+    ]
+    if (
+        timestamps
+        and int(timestamps[0]) > time.time() + settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+    ):
+        raise stripe.SignatureVerificationError("timestamp in the future", signature)
+    try:
+        event = json.loads(payload)
+    except RecursionError:
+        raise ValueError("event nested too deeply") from None
     if not isinstance(event, dict):
         raise ValueError("event is not a JSON object")
     return event

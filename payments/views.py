@@ -30,13 +30,27 @@ def stripe_webhook(request):
         logger.warning("stripe webhook: bad or stale signature")
         return JsonResponse({"error": "invalid signature"}, status=400)
 
+    if not _well_formed(event):
+        logger.warning("stripe webhook: event without the expected fields")
+        return JsonResponse({"error": "malformed event"}, status=400)
     try:
-        if not isinstance(event.get("id"), str) or "data" not in event:
-            raise KeyError("id")
         row, first = webhook_receive(event)
     except RetryLater:
         return JsonResponse({"error": "temporarily unavailable"}, status=503)
-    except (KeyError, TypeError, AttributeError):
-        logger.warning("stripe webhook: event without the expected fields")
-        return JsonResponse({"error": "malformed event"}, status=400)
     return JsonResponse({"status": row.status, "duplicate": not first})
+
+
+def _is_stripe_id(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 255 and value.isprintable()
+
+
+def _well_formed(event: dict) -> bool:
+    """An event with an id, a type and an object with an id, all plain text."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    return (
+        _is_stripe_id(event.get("id"))
+        and _is_stripe_id(event.get("type"))
+        and isinstance(obj, dict)
+        and _is_stripe_id(obj.get("id"))
+    )

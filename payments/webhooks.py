@@ -23,8 +23,8 @@ class RetryLater(Exception):
 
 
 def _gift_for_intent(obj) -> Gift | None:
-    metadata = obj.get("metadata") or {}
-    gift_id = metadata.get("gift_id")
+    metadata = obj.get("metadata")
+    gift_id = metadata.get("gift_id") if isinstance(metadata, dict) else None
     if gift_id and str(gift_id).isdigit():
         gift = Gift.objects.filter(pk=int(gift_id)).first()
         if gift is not None:
@@ -43,6 +43,12 @@ def _handle_payment_intent(event_row: StripeEvent, obj) -> str:
         return StripeEvent.Status.IGNORED
     try:
         intent = gateway.payment_intent_retrieve(obj["id"])
+    except gateway.GatewayNotFound:
+        # Stripe does not know it: a forged or foreign event, never to retry.
+        logger.warning(
+            "stripe event %s: intent unknown to Stripe", event_row.stripe_event_id
+        )
+        return StripeEvent.Status.IGNORED
     except gateway.GatewayUnavailable as exc:
         raise RetryLater(str(exc)) from exc
     gift_apply_intent(gift.pk, intent, source=f"webhook:{event_row.type}")
@@ -67,6 +73,9 @@ def _handle_charge_refunded(event_row: StripeEvent, obj) -> str:
         Gift.objects.filter(pk=gift.pk).update(stripe_charge_id=obj.get("id", ""))
     try:
         gift_sync_refunds_from_stripe(gift.pk)
+    except gateway.GatewayNotFound:
+        logger.warning("stripe event %s: charge unknown to Stripe", event_row.stripe_event_id)
+        return StripeEvent.Status.IGNORED
     except gateway.GatewayUnavailable as exc:
         raise RetryLater(str(exc)) from exc
     return StripeEvent.Status.PROCESSED

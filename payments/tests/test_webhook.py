@@ -247,3 +247,68 @@ def test_twenty_concurrent_deliveries_pay_one_gift_once(charged_gift):
 
 def test_webhook_url_is_stable():
     assert reverse("payments:webhook") == URL
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        event_body("evt_" + "x" * 300, "payment_intent.succeeded", {"id": "pi_1"}),
+        event_body("evt_\x00nul", "payment_intent.succeeded", {"id": "pi_1"}),
+        event_body("evt_ok", "payment_intent.succeeded", {"id": None}),
+        event_body("evt_ok", "payment_intent.succeeded", "pi_1"),
+        event_body("evt_ok", "payment_intent.succeeded", None),
+        event_body("evt_ok", None, {"id": "pi_1"}),
+        b'{"id": "evt_deep", "type": "x", "data": {"object": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}}",
+    ],
+    ids=[
+        "long-id",
+        "nul-in-id",
+        "null-object-id",
+        "object-is-text",
+        "object-is-null",
+        "no-type",
+        "deep",
+    ],
+)
+def test_malformed_signed_events_are_refused_and_store_nothing(client, body):
+    response = post(client, body)
+
+    assert response.status_code in (400, 413)
+    assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_metadata_of_the_wrong_shape_does_not_break_the_handler(client, stripe_api):
+    body = event_body(
+        "evt_meta", "payment_intent.succeeded", {"id": "pi_x", "metadata": ["a"]}
+    )
+
+    assert post(client, body).status_code == 200
+
+
+@pytest.mark.django_db
+def test_event_for_an_intent_stripe_does_not_know_is_not_retried(
+    client, stripe_api, make_gift
+):
+    gift = make_gift()
+    obj = {"id": "pi_forged", "metadata": {"gift_id": str(gift.pk)}}
+
+    response = post(client, event_body("evt_forged", "payment_intent.succeeded", obj))
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().status == StripeEvent.Status.IGNORED
+
+
+@pytest.mark.django_db
+def test_signature_dated_in_the_future_is_refused(client):
+    body = event_body("evt_future", "payment_intent.succeeded", {"id": "pi_1"})
+
+    response = post(
+        client, body, signature=sign(body, timestamp=int(time.time()) + 3600)
+    )
+
+    assert response.status_code == 400
