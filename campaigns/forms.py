@@ -14,6 +14,10 @@ from donors.models import Donor
 from donors.validators import siren_is_valid
 from payments.currency import minimum_charge
 
+ENGLISH_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
+FRENCH_POSTCODE = re.compile(r"\d{5}", re.ASCII)
+
 
 class AmountField(forms.DecimalField):
     """A decimal amount typed the French or the English way ("50,5", "1 000")."""
@@ -23,8 +27,16 @@ class AmountField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = re.sub(r"[\s\u00a0\u202f]", "", value)
-            if value.count(",") == 1 and "." not in value:
+            if ENGLISH_THOUSANDS.fullmatch(value):
+                value = value.replace(",", "")
+            elif value.count(",") == 1 and "." not in value:
                 value = value.replace(",", ".")
+            # Decimal() also reads "٥٠", "５０", "5_0" and "1e9": a donor's
+            # amount is plain ASCII digits or nothing.
+            if value and not PLAIN_NUMBER.fullmatch(value):
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                )
         return super().to_python(value)
 
 
@@ -33,7 +45,11 @@ class DonationForm(forms.Form):
         label=_("Amount"), max_digits=12, decimal_places=2, localize=False
     )
     beneficiary = forms.ModelChoiceField(
-        label=_("Designate your gift"),
+        label=_("Would you like to support one athlete in particular?"),
+        help_text=_(
+            "Your wish guides the foundation, which awards the bourses; the gift "
+            "remains a gift to the foundation."
+        ),
         queryset=None,
         required=False,
         empty_label=_("The whole campaign"),
@@ -121,15 +137,20 @@ class DonationForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
+        if data.get("country") == "FR" and "postal_code" in data:
+            if not FRENCH_POSTCODE.fullmatch(data["postal_code"].strip()):
+                self.add_error(
+                    "postal_code", _("A French postal code has five digits.")
+                )
         if kind == Donor.Kind.INDIVIDUAL:
             for field in ("first_name", "last_name"):
-                if not data.get(field, "").strip():
+                if field not in self.errors and not data.get(field, "").strip():
                     self.add_error(
                         field, _("This field is required for a tax receipt.")
                     )
         elif kind == Donor.Kind.COMPANY:
             for field in ("company_name", "legal_form"):
-                if not data.get(field, "").strip():
+                if field not in self.errors and not data.get(field, "").strip():
                     self.add_error(
                         field, _("This field is required for a company receipt.")
                     )

@@ -69,6 +69,9 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("STRIPE_API_BASE", f"http://127.0.0.1:{STRIPE_PORT}")
     env.setdefault("SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
+    # The development server runs a thread per request; kept connections
+    # would pile up on a PostgreSQL demo.
+    env.setdefault("DATABASE_CONN_MAX_AGE", "0")
     redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     if "CELERY_BROKER_URL" not in env:
         if redis_answers(redis_url):
@@ -130,7 +133,7 @@ def main() -> int:
     )  # fmt: skip
 
     def child_died() -> bool:
-        return any(child.poll() is not None for child in children)
+        return any(child.poll() is not None for child in [*children, stripe_proc])
 
     ready = wait_for(
         f"http://127.0.0.1:{WEB_PORT}/healthz", 30, lambda: stopping or child_died()
@@ -144,7 +147,7 @@ def main() -> int:
         f"  Test cards:   4242 4242 4242 4242 · 3-D Secure 4000 0025 0000 3155\n"
         f"  Emails land in {mail_dir}\n"
         f"  Broker:       {broker_note}\n"
-        f"  Logs:         {VAR / 'log'}\n"
+        f"  Logs:         {VAR / 'log'} (the web server's in this terminal)\n"
         f"  Health:       {'ok' if ready else 'not ready, see /healthz'}\n"
         "  Ctrl-C stops everything.\n",
         flush=True,

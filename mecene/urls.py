@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from mecene.healthz import healthz
+
+admin.site.site_header = "Mécène"
+admin.site.site_title = "Mécène"
+admin.site.index_title = _("Campaigns, gifts and receipts")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -30,7 +30,11 @@ def post_donation(client, campaign, **changes):
         ("-5", "minimum gift is €1."),
         ("0.10", "minimum gift is €1."),
         ("abc", "Enter a number"),
-        ("1e9", "limited to €100,000"),
+        ("1e9", "Enter a number"),
+        ("1000000", "limited to €100,000"),
+        ("٥٠", "Enter a number"),
+        ("５０", "Enter a number"),
+        ("5_0", "Enter a number"),
         ("10.005", "decimal places"),
         ("", "required"),
         ("NaN", "Enter a number"),
@@ -134,7 +138,14 @@ def test_donate_page_shows_suggested_amounts_and_tax_rates(client, campaign):
 
 
 @pytest.mark.parametrize(
-    ("typed", "amount"), [("50,5", "50.50"), ("1 000", "1000.00"), ("75.25", "75.25")]
+    ("typed", "amount"),
+    [
+        ("50,5", "50.50"),
+        ("1 000", "1000.00"),
+        ("75.25", "75.25"),
+        ("1,000", "1000.00"),
+        ("1,000.50", "1000.50"),
+    ],
 )
 def test_amount_may_be_typed_the_french_way(
     typed, amount, client, campaign, stripe_api
@@ -179,3 +190,22 @@ def test_tax_residence_must_be_answered(client, campaign):
 
     assert response.status_code == 400
     assert "taxed_in_france" in response.json()["errors"]
+
+
+def test_french_postal_code_has_five_digits(client, campaign):
+    response = post_donation(client, campaign, postal_code="EEEE")
+
+    assert response.status_code == 400
+    assert "five digits" in response.json()["errors"]["postal_code"][0]["message"]
+
+
+def test_foreign_postal_codes_are_free_form(client, campaign, stripe_api):
+    response = post_donation(client, campaign, country="PL", postal_code="00-001")
+
+    assert response.status_code == 200
+
+
+def test_a_name_too_long_gets_one_error_not_two(client, campaign):
+    response = post_donation(client, campaign, last_name="x" * 121)
+
+    assert len(response.json()["errors"]["last_name"]) == 1

@@ -148,7 +148,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fondation <dons@fondation.example>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Fondation de l'Université de Paris <dons@fondation.example>"
+)
 
 # --- Celery ---------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -243,7 +245,7 @@ TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
 # --- The foundation (printed on receipts; see docs/settings.md) -----------
 FOUNDATION = {
     "name": env_str("FOUNDATION_NAME", "Fondation de l'Université de Paris (démo)"),
-    "siren": env_str("FOUNDATION_SIREN", "130026123"),
+    "siren": env_str("FOUNDATION_SIREN", "875131377"),
     "rna": env_str("FOUNDATION_RNA", ""),
     "address_line": env_str("FOUNDATION_ADDRESS", "21 rue de l'École de médecine"),
     "postal_code": env_str("FOUNDATION_POSTAL_CODE", "75006"),

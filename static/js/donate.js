@@ -26,7 +26,9 @@
 
   // Cents as integers so the preview never shows a float artefact.
   function toCents(text) {
-    const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text || "");
+    let value = (text || "").replace(/[\s\u00a0\u202f]/g, "");
+    if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(value)) value = value.replace(/,/g, "");
+    const match = /^(\d{1,9})(?:[.,](\d{1,2}))?$/.exec(value);
     if (!match) return null;
     return parseInt(match[1], 10) * 100 + parseInt((match[2] || "0").padEnd(2, "0"), 10);
   }

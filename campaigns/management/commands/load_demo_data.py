@@ -221,7 +221,11 @@ class Command(BaseCommand):
         for index, (kind, first, last, company, postal, city, country) in enumerate(
             DONORS
         ):
-            slug = unicodedata.normalize("NFKD", company or f"{first}.{last}")
+            # NFKD splits accents off letters but leaves Ł and Ø whole.
+            slug = (company or f"{first}.{last}").translate(
+                str.maketrans("ŁłØø", "LlOo")
+            )
+            slug = unicodedata.normalize("NFKD", slug)
             slug = slug.encode("ascii", "ignore").decode().lower().replace(" ", "-")
             donors.append(
                 donor_upsert(
