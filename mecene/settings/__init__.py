@@ -242,7 +242,7 @@ GIFT_MAXIMUM_EUR = env_decimal("GIFT_MAXIMUM_EUR", "100000.00")
 TAX_RATE_INDIVIDUAL = env_decimal("TAX_RATE_INDIVIDUAL", "0.66")
 TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
 
-# --- The foundation (printed on receipts; see docs/settings.md) -----------
+# --- The foundation (printed on receipts; README lists the variables) -----
 FOUNDATION = {
     "name": env_str("FOUNDATION_NAME", "Fondation de l'Université de Paris (démo)"),
     "siren": env_str("FOUNDATION_SIREN", "875131377"),
@@ -266,7 +266,7 @@ FOUNDATION = {
     "signature_image_path": env_str("FOUNDATION_SIGNATURE_IMAGE", ""),
 }
 # A donor not taxed in France gets no French receipt unless finance decides
-# otherwise (shared/domain/receipts-fr.md §8).
+# otherwise (docs/receipts.md).
 # Which date dates a card, SEPA or transfer gift on its receipt: "payment"
 # (the day the payment succeeded, Paris time) or "credited" (the day the money
 # reached the foundation's account, recorded on the gift as received_on; the
