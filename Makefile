@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 TEST_ENV := MECENE_ENV=test \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mecene} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	MECENE_VAR_DIR=$(CURDIR)/var/test
+	MECENE_VAR_DIR=$(CURDIR)/var/test \
+	CACHE_URL=locmem://
 
 .PHONY: demo test lint format install messages clean
 

@@ -300,3 +300,11 @@ def stripe_paid_gift(pending_gift_factory):
         return gift
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no payment attempts counted (local-memory cache)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -14,7 +14,7 @@ from djmoney.money import Money
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
 from campaigns.tax import cost_after_relief
-from payments import gateway
+from payments import gateway, throttle
 from payments.models import Gift
 from payments.services import (
     GiftStateError,
@@ -78,6 +78,8 @@ def donate(request, slug):
         form = DonationForm(campaign=campaign, initial=initial)
         return _render_donate(request, campaign, form)
 
+    if throttle.donate_locked():
+        return _busy()
     form = DonationForm(request.POST, campaign=campaign)
     if not form.is_valid():
         logger.info(
@@ -87,6 +89,10 @@ def donate(request, slug):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         return _render_donate(request, campaign, form, status=400)
 
+    if not throttle.donate_allowed(
+        ip=throttle.client_ip(request), email=form.cleaned_data["email"]
+    ):
+        return _busy()
     language = translation.get_language()[:2]
     gift = gift_create(
         campaign=campaign,
@@ -176,6 +182,18 @@ def _outcome_response(outcome, gift):
     if outcome.status in ("paid", "processing"):
         body["thanks_url"] = reverse("campaigns:gift_thanks", args=[str(gift.token)])
     return JsonResponse(body, status=402 if outcome.status == "declined" else 200)
+
+
+def _busy():
+    return JsonResponse(
+        {
+            "error": _(
+                "Too many payment attempts in a short time. Please wait a few "
+                "minutes before trying again."
+            )
+        },
+        status=429,
+    )
 
 
 def _unconfirmed():

@@ -78,6 +78,7 @@ def main() -> int:
             broker_note = f"Redis at {redis_url}"
         else:
             env["CELERY_BROKER_URL"] = "filesystem://"
+            env.setdefault("CACHE_URL", "locmem://")
             for sub in ("queue", "processed"):
                 (VAR / "broker" / sub).mkdir(parents=True, exist_ok=True)
             broker_note = (

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.services import campaign_record_paid_gift
 from donors.services import donor_apply_details, donor_get_or_create
-from payments import gateway
+from payments import gateway, throttle
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent
 
@@ -162,6 +162,7 @@ def gift_charge(gift: Gift, *, setup_intent_id: str) -> ChargeOutcome:
                 ]
             )
             gift_record_event(gift, "declined", code=gift.failure_code)
+            throttle.record_decline()
             logger.info(
                 "gift %s declined (%s)",
                 gift.pk,

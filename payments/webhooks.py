@@ -74,7 +74,9 @@ def _handle_charge_refunded(event_row: StripeEvent, obj) -> str:
     try:
         gift_sync_refunds_from_stripe(gift.pk)
     except gateway.GatewayNotFound:
-        logger.warning("stripe event %s: charge unknown to Stripe", event_row.stripe_event_id)
+        logger.warning(
+            "stripe event %s: charge unknown to Stripe", event_row.stripe_event_id
+        )
         return StripeEvent.Status.IGNORED
     except gateway.GatewayUnavailable as exc:
         raise RetryLater(str(exc)) from exc

@@ -207,6 +207,34 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache (rate limits shared by every web process) -------------------
+CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if CACHE_URL == "locmem://"
+        else {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "mecene",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    )
+}
+# Card-testing defence on the donate form: payment set-ups allowed per
+# window, per client address and per email; and when declines pass the
+# threshold within the window the form closes for a while and staff are told.
+THROTTLE_WINDOW_SECONDS = env_int("THROTTLE_WINDOW_SECONDS", 600)
+THROTTLE_SETUPS_PER_IP = env_int("THROTTLE_SETUPS_PER_IP", 10)
+THROTTLE_SETUPS_PER_EMAIL = env_int("THROTTLE_SETUPS_PER_EMAIL", 5)
+THROTTLE_DECLINES_TO_LOCK = env_int("THROTTLE_DECLINES_TO_LOCK", 25)
+THROTTLE_LOCK_SECONDS = env_int("THROTTLE_LOCK_SECONDS", 900)
+ADMINS = [("Finance", email) for email in env_list("ADMIN_EMAILS")]
+# How many reverse proxies (nginx, a load balancer) stand in front of the
+# site: the client's address is that many entries from the right of
+# X-Forwarded-For. 0 trusts no header (the address is the connection's).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # --- Stripe ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "" if PRODUCTION else "sk_test_local")
 STRIPE_PUBLISHABLE_KEY = env_str(
