@@ -77,6 +77,57 @@ def worker_mail_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("worker-mail")
 
 
+def worker_env(fake_stripe, mail_dir, **overrides) -> dict:
+    """The environment of a worker process on the test database and Redis."""
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=(
+            f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        STRIPE_API_BASE=fake_stripe.base_url,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+        PRIVATE_ROOT=str(settings.PRIVATE_ROOT),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        **overrides,
+    )
+    return env
+
+
+def spawn_worker(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    """Start a worker in its own process group; return once it is ready."""
+    log = log_path.open("wb")
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    proc.log_file, proc.log_path = log, log_path
+    deadline = time.monotonic() + 30
+    while b" ready." not in log_path.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("celery worker did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+    proc.log_file.close()
+
+
+WORKER_FLAGS = ["--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                "--without-heartbeat"]  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(
     django_db_setup, django_db_blocker, fake_stripe, worker_mail_dir, tmp_path_factory
@@ -88,49 +139,30 @@ def celery_worker_process(
     """
     from mecene.celery import app
 
-    app.control.purge()
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("the worker tests need PostgreSQL")
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=(
-            f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        STRIPE_API_BASE=fake_stripe.base_url,
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(worker_mail_dir),
-        PRIVATE_ROOT=str(settings.PRIVATE_ROOT),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-    )
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
+    app.control.purge()
+    proc = spawn_worker(
         [sys.executable, "-m", "celery", "-A", "mecene", "worker", "--pool", "prefork",
-         "--concurrency", "2", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+         "--concurrency", "2", *WORKER_FLAGS],
+        worker_env(fake_stripe, worker_mail_dir),
+        tmp_path_factory.mktemp("worker") / "worker.log",
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while b" ready." not in log_path.read_bytes():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("celery worker did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.2)
-    proc.log_path = log_path
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    # The worker's pool children may leave sessions open for a moment after
-    # they exit; end them so the test database can be dropped.
+    stop_worker(proc)
+    with django_db_blocker.unblock():
+        end_other_sessions()
+
+
+def end_other_sessions() -> None:
+    """End other sessions on the test database (a dead worker's included).
+
+    A worker's processes may leave sessions open for a moment after they
+    exit, which would block the flush or drop of the test database.
+    """
     from django.db import connection
 
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
