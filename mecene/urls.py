@@ -14,5 +14,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("stripe/", include("payments.urls")),
     path("finance/", include("finance.urls")),
+    path("my/", include("donorspace.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "payments",
     "receipts",
     "finance",
+    "donorspace",
 ]
 
 MIDDLEWARE = [
