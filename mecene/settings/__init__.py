@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "receipts",
     "finance",
     "donorspace",
+    "fx",
 ]
 
 MIDDLEWARE = [
