@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
+from mecene.models import HistoryEvent
+
 
 class Gift(models.Model):
     """One gift: a sum of money a donor gives to a campaign.
@@ -242,19 +244,13 @@ class Refund(models.Model):
         return f"Refund #{self.pk} of gift #{self.gift_id}"
 
 
-class GiftEvent(models.Model):
+class GiftEvent(HistoryEvent):
     """Append-only history of what happened to a gift and who did it."""
 
     gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=40)
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
-    )
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("what"), max_length=40)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("gift event")
         verbose_name_plural = _("gift events")
 

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from mecene.models import HistoryEvent
+
 
 class ReceiptSequence(models.Model):
     """The last number used in one year's series of receipts.
@@ -182,7 +184,7 @@ class ReceiptLine(models.Model):
         return f"{self.receipt_id}: gift #{self.gift_id}"
 
 
-class ReceiptEvent(models.Model):
+class ReceiptEvent(HistoryEvent):
     """Append-only trail of a receipt: issued, emailed, downloaded…"""
 
     class Kind(models.TextChoices):
@@ -197,15 +199,9 @@ class ReceiptEvent(models.Model):
     receipt = models.ForeignKey(
         Receipt, on_delete=models.PROTECT, related_name="events"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
-    )
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("receipt event")
         verbose_name_plural = _("receipt events")
 
