@@ -124,8 +124,9 @@ class Gift(models.Model):
         null=True,
         blank=True,
     )
+    # As the ECB publishes it: units of the gift's currency for 1 EUR.
     fx_rate = models.DecimalField(
-        _("exchange rate to EUR"),
+        _("exchange rate (per euro)"),
         max_digits=18,
         decimal_places=8,
         null=True,

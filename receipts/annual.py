@@ -29,6 +29,7 @@ from receipts.eligibility import (
 from receipts.models import Receipt, ReceiptLine
 from receipts.services import (
     ReceiptRefused,
+    gift_fill_euro_amount,
     receipt_build_snapshot,
     receipt_next_number,
     receipt_store,
@@ -118,6 +119,7 @@ def receipt_issue_annual(
         problems = foundation_problems() + donor_problems(donor)
         for gift in gifts:
             gift.donor = donor
+            problems += gift_fill_euro_amount(gift)
             problems += counterpart_problems(gift) + date_problems(gift)
             if gift.receipt_amount is None:
                 problems.append(f"gift {gift.pk} has no euro amount at its date")

@@ -18,7 +18,9 @@ from django.utils import timezone, translation
 from djmoney.money import Money
 
 from donors.countries import country_name
+from fx.rates import MissingRate, to_eur
 from payments.models import Gift
+from payments.services import gift_record_event
 from receipts.eligibility import (
     counterpart_problems,
     date_problems,
@@ -84,6 +86,34 @@ def _form_for(kind: str) -> tuple[str, str]:
     raise ReceiptRefused(f"unknown donor type {kind!r}")
 
 
+def gift_fill_euro_amount(gift: Gift) -> list[str]:
+    """Convert a locked foreign-currency gift to euros once, at its tax date.
+
+    Done when the receipt is issued rather than when the gift is paid: the
+    day's ECB rate is published in the afternoon, and a cheque's received
+    date can still change until then. The rate and the euro amount are then
+    stored and never converted again.
+    """
+    if str(gift.amount.currency) == "EUR" or gift.amount_eur is not None:
+        return []
+    try:
+        amount_eur, rate = to_eur(gift.amount, gift.tax_date)
+    except MissingRate as exc:
+        return [str(exc)]
+    gift.amount_eur, gift.fx_rate = amount_eur, rate
+    gift.save(
+        update_fields=["amount_eur", "amount_eur_currency", "fx_rate", "updated_at"]
+    )
+    gift_record_event(
+        gift,
+        "converted",
+        rate=str(rate),
+        day=gift.tax_date.isoformat(),
+        eur=str(amount_eur.amount),
+    )
+    return []
+
+
 def receipt_build_snapshot(
     gift: Gift, *, number: str, issued_on: date
 ) -> ReceiptSnapshot:
@@ -143,7 +173,8 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
                 extra={"gift_id": gift.pk},
             )
             return None
-        problems = (
+        problems = gift_fill_euro_amount(gift)
+        problems += (
             foundation_problems()
             + donor_problems(gift.donor)
             + counterpart_problems(gift)

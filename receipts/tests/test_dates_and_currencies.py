@@ -57,7 +57,7 @@ def test_gift_in_another_currency_is_receipted_in_euros_at_its_stored_rate(
         campaign,
         make_donor(),
         amount_eur=Money(Decimal("49.80"), "EUR"),
-        fx_rate=Decimal("0.03984"),
+        fx_rate=Decimal("25.10"),
     )
 
     receipt = receipt_issue_for_gift(gift.pk)
@@ -118,4 +118,34 @@ def test_cheque_needs_its_received_date_whatever_the_rule(paid_gift):
     gift = paid_gift("50.00", method=Gift.Method.CHEQUE)
 
     with pytest.raises(ReceiptRefused, match="cheque or cash"):
+        receipt_issue_for_gift(gift.pk)
+
+
+def test_gift_in_another_currency_is_converted_at_the_ecb_rate_of_its_day(
+    campaign, make_donor
+):
+    from fx.models import FxRate
+
+    gift = gift_in_czk(
+        campaign, make_donor(), received_on=date(2026, 12, 5)
+    )  # a Saturday
+    FxRate.objects.create(
+        currency="CZK", day=date(2026, 12, 4), per_eur=Decimal("25.125"), source="test"
+    )
+    FxRate.objects.create(
+        currency="CZK", day=date(2026, 12, 7), per_eur=Decimal("25.300"), source="test"
+    )
+
+    receipt = receipt_issue_for_gift(gift.pk)
+
+    gift.refresh_from_db()
+    assert gift.fx_rate == Decimal("25.125")
+    assert receipt.amount == Money(Decimal("49.75"), "EUR")
+    assert gift.events.filter(kind="converted").exists()
+
+
+def test_missing_rate_refuses_the_receipt_naming_the_day(campaign, make_donor):
+    gift = gift_in_czk(campaign, make_donor(), received_on=date(2026, 12, 2))
+
+    with pytest.raises(ReceiptRefused, match="no ECB rate for CZK on 2026-12-02"):
         receipt_issue_for_gift(gift.pk)
