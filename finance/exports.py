@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from finance.spreadsheet import safe_row
 from payments.models import Gift
+from receipts.declaration import parse_year as receipts_parse_year
 from receipts.selectors import issued_receipt_number
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -23,6 +24,8 @@ HEADER = (
     "paid_at_paris",
     "amount",
     "currency",
+    "refunded",
+    "net_amount",
     "campaign",
     "beneficiary",
     "donor_id",
@@ -45,16 +48,13 @@ class ExportError(ValueError):
 
 def parse_year(raw) -> int:
     try:
-        year = int(str(raw))
-    except (TypeError, ValueError):
-        raise ExportError(f"year must be a four-digit year, not {raw!r}") from None
-    if not 2000 <= year <= 2100:
-        raise ExportError(f"year must be between 2000 and 2100, not {year}")
-    return year
+        return receipts_parse_year(raw)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def parse_format(raw) -> str:
-    value = str(raw).lower()
+    value = str(raw)
     if value not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, not {raw!r}")
     return value
@@ -80,6 +80,7 @@ def donation_rows(year: int) -> Iterator[tuple]:
             "paid_at",
             "amount",
             "amount_currency",
+            "refunded_amount",
             "campaign__slug",
             "beneficiary__public_name",
             "donor_id",
@@ -98,7 +99,7 @@ def donation_rows(year: int) -> Iterator[tuple]:
         )
     )
     for row in gifts.iterator(chunk_size=2000):
-        (pk, status, paid_at, amount, currency, campaign, beneficiary, donor_id, kind,
+        (pk, status, paid_at, amount, currency, refunded, campaign, beneficiary, donor_id, kind,
          first, last, company, siren, email, postal, country, anonymous, method, pi,
          receipt) = row  # fmt: skip
         name = company if kind == "company" else f"{first} {last}".strip()
@@ -108,6 +109,8 @@ def donation_rows(year: int) -> Iterator[tuple]:
             paid_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S"),
             f"{amount:.2f}",
             currency,
+            f"{refunded:.2f}",
+            f"{amount - refunded:.2f}",
             campaign,
             beneficiary or "",
             donor_id,

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -8,11 +10,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from campaigns.forms import AmountField
 from mecene.admin import AppendOnlyInline
 from payments import gateway
 from payments.models import Gift, GiftEvent, Refund, StripeEvent
 from payments.refunds import RefundRefused, gift_refund
 from payments.services import gift_record_event
+from receipts.models import Receipt
 from receipts.selectors import issued_receipt_number
 
 
@@ -42,7 +46,7 @@ class RefundInline(admin.TabularInline):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount to refund"),
         max_digits=12,
         decimal_places=2,
@@ -52,6 +56,8 @@ class RefundForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
     )
+    # One id per form shown: the same form sent twice refunds once.
+    request_id = forms.UUIDField(widget=forms.HiddenInput)
 
 
 @admin.register(Gift)
@@ -95,8 +101,11 @@ class GiftAdmin(admin.ModelAdmin):
     def refund_view(self, request, pk):
         if not request.user.has_perm("payments.refund_gift"):
             raise PermissionDenied
-        gift = get_object_or_404(Gift, pk=pk)
-        form = RefundForm(request.POST or None)
+        gift = get_object_or_404(Gift.objects.select_related("donor"), pk=pk)
+        if request.method == "POST":
+            form = RefundForm(request.POST)
+        else:
+            form = RefundForm(initial={"request_id": uuid.uuid4()})
         if request.method == "POST" and form.is_valid():
             try:
                 gift_refund(
@@ -104,6 +113,7 @@ class GiftAdmin(admin.ModelAdmin):
                     amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    request_id=str(form.cleaned_data["request_id"]),
                 )
             except RefundRefused as exc:
                 form.add_error(None, str(exc))
@@ -111,7 +121,9 @@ class GiftAdmin(admin.ModelAdmin):
                 form.add_error(
                     None,
                     _(
-                        "Stripe is not answering. Nothing was refunded; try again later."
+                        "Stripe did not answer in time, so the refund may or may not "
+                        "have been made. Look at this gift's refunds in a minute; "
+                        "sending this same form again never refunds twice."
                     ),
                 )
             except gateway.GatewayError as exc:
@@ -123,6 +135,11 @@ class GiftAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Refund gift #%(id)s") % {"id": gift.pk},
             "gift": gift,
+            "refunds": gift.refunds.all(),
+            "receipts": gift.receipts.filter(status="issued"),
+            "summaries": Receipt.objects.filter(
+                lines__gift=gift, lines__active=True, status="issued"
+            ),
             "form": form,
             "opts": self.model._meta,
         }
@@ -143,7 +160,10 @@ class GiftAdmin(admin.ModelAdmin):
     def issue_missing_receipts(self, request, queryset):
         from receipts.tasks import receipt_enqueue
 
-        gifts = queryset.filter(status=Gift.Status.PAID, receipts__isnull=True)
+        # Gifts receipted on an annual summary or not at all get none here.
+        gifts = queryset.filter(
+            status=Gift.Status.PAID, receipts__isnull=True, receipt_mode="per_gift"
+        )
         queued = sum(receipt_enqueue(gift.pk) for gift in gifts)
         for gift in gifts:
             gift_record_event(gift, "receipt_requested", actor=request.user)

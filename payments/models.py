@@ -209,6 +209,7 @@ class Refund(models.Model):
         STAFF = "staff", _("Staff, in Mécène")
         STRIPE = "stripe", _("Stripe dashboard")
         DISPUTE = "dispute", _("Dispute lost")
+        MANUAL = "manual", _("Outside Stripe (transfer, cheque)")
 
     gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="refunds")
     amount = MoneyField(
@@ -217,6 +218,9 @@ class Refund(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
+    # The refund form's one-time id: the same form sent twice (a double
+    # click, a reload, two tabs) makes one refund.
+    request_id = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -235,6 +239,11 @@ class Refund(models.Model):
                 fields=["stripe_refund_id"],
                 condition=~models.Q(stripe_refund_id=""),
                 name="refund_stripe_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["request_id"],
+                condition=~models.Q(request_id=""),
+                name="refund_request_id_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="refund_positive"

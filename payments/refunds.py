@@ -28,9 +28,20 @@ class RefundRefused(ValueError):
 
 
 def gift_refund(
-    gift_id: int, *, amount: Decimal | None, reason: str, actor=None
+    gift_id: int,
+    *,
+    amount: Decimal | None,
+    reason: str,
+    actor=None,
+    request_id: str = "",
 ) -> Refund:
-    """Refund ``amount`` (everything left when None) of a paid gift."""
+    """Refund ``amount`` (everything left when None) of a paid gift.
+
+    ``request_id`` identifies one refund request (the form's one-time id):
+    sent again, it returns the refund already made instead of a second one,
+    and it keys the Stripe call so a retry after no answer replays it. A
+    gift not paid through Stripe is refunded by bank, and recorded here.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise RefundRefused(_("A reason is required."))
@@ -39,6 +50,10 @@ def gift_refund(
 
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift_id)
+        if request_id:
+            already = Refund.objects.filter(request_id=request_id).first()
+            if already is not None:
+                return already
         if gift.status != Gift.Status.PAID:
             raise RefundRefused(
                 _("Gift #%(id)s is %(status)s; only paid gifts are refunded.")
@@ -59,30 +74,32 @@ def gift_refund(
                 % {"left": remaining, "id": gift.pk}
             )
         if not gift.stripe_payment_intent_id:
-            raise RefundRefused(
-                _(
-                    "Gift #%(id)s was not paid through Stripe: refund it by bank "
-                    "transfer, then record it in the gift's history."
-                )
-                % {"id": gift.pk}
-            )
-
-        stripe_refund_id, _status = gateway.refund_create(
-            payment_intent_id=gift.stripe_payment_intent_id,
-            amount=money,
-            reason=reason,
-            key=(
-                f"gift:{gift.pk}:refund:{to_minor_units(gift.refunded_amount)}:"
+            # Paid by cheque or transfer: the money goes back by bank; this
+            # records it so totals and the receipt follow.
+            refund = _record(
+                gift, money, source=Refund.Source.MANUAL, reason=reason, actor=actor,
+                stripe_refund_id="", request_id=request_id,
+            )  # fmt: skip
+        else:
+            key = (
+                f"refund:{request_id}"
+                if request_id
+                else f"gift:{gift.pk}:refund:{to_minor_units(gift.refunded_amount)}:"
                 f"{to_minor_units(money)}"
-            ),
-        )
-        refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
-        if refund is not None:
-            return refund  # a retry: Stripe answered with the refund we recorded
-        refund = _record(
-            gift, money, source=Refund.Source.STAFF, reason=reason, actor=actor,
-            stripe_refund_id=stripe_refund_id,
-        )  # fmt: skip
+            )
+            stripe_refund_id, _status = gateway.refund_create(
+                payment_intent_id=gift.stripe_payment_intent_id,
+                amount=money,
+                reason=reason,
+                key=key,
+            )
+            refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
+            if refund is not None:
+                return refund  # a retry: Stripe answered with the refund we recorded
+            refund = _record(
+                gift, money, source=Refund.Source.STAFF, reason=reason, actor=actor,
+                stripe_refund_id=stripe_refund_id, request_id=request_id,
+            )  # fmt: skip
     logger.info(
         "gift %s refunded %s by user %s",
         gift.pk,
@@ -169,7 +186,9 @@ def gift_apply_dispute(
     )
 
 
-def _record(gift, money, *, source, reason, actor, stripe_refund_id) -> Refund:
+def _record(
+    gift, money, *, source, reason, actor, stripe_refund_id, request_id=""
+) -> Refund:
     """Count a refund on a locked gift, its campaign and its receipt."""
     refund = Refund.objects.create(
         gift=gift,
@@ -178,6 +197,7 @@ def _record(gift, money, *, source, reason, actor, stripe_refund_id) -> Refund:
         source=source,
         actor=actor,
         stripe_refund_id=stripe_refund_id,
+        request_id=request_id,
     )
     gift.refunded_amount += money
     fully = gift.net_amount.amount == 0

@@ -1,6 +1,8 @@
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -8,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from mecene.admin import AppendOnlyInline
 from receipts.corrections import receipt_duplicate_pdf
+from receipts.integrity import StoredPdfProblem, receipt_read_pdf
 from receipts.models import Receipt, ReceiptEvent, ReceiptLine
+
+logger = logging.getLogger(__name__)
 
 
 class ReceiptEventInline(AppendOnlyInline):
@@ -99,15 +104,29 @@ class ReceiptAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         receipt = get_object_or_404(Receipt, pk=pk)
+        try:
+            data = receipt_read_pdf(receipt)
+        except StoredPdfProblem as exc:
+            logger.error(
+                "receipt %s: %s", receipt.number, exc, extra={"receipt_id": receipt.pk}
+            )
+            self.message_user(
+                request,
+                _("This receipt cannot be downloaded: %(problem)s. Run receipts_check.")
+                % {"problem": exc},
+                level=messages.ERROR,
+            )
+            return redirect("admin:receipts_receipt_change", receipt.pk)
         ReceiptEvent.objects.create(
             receipt=receipt, kind=ReceiptEvent.Kind.DOWNLOADED, actor=request.user
         )
-        return FileResponse(
-            receipt.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"recu-fiscal-{receipt.number}.pdf",
-            content_type="application/pdf",
+        # A cancelled receipt is still shown to staff, named so no one sends it.
+        prefix = "ANNULE-" if receipt.status == Receipt.Status.CANCELLED else ""
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{prefix}recu-fiscal-{receipt.number}.pdf"'
         )
+        return response
 
     def duplicate_view(self, request, pk):
         if not self.has_view_permission(request):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -92,7 +92,7 @@ def annual_candidates(year: int) -> Iterator[AnnualCandidate]:
         annual_gifts(year)
         .order_by()
         .values("donor_id")
-        .annotate(total=Sum("amount"), gifts=Count("pk"))
+        .annotate(total=Sum(F("amount") - F("refunded_amount")), gifts=Count("pk"))
         .order_by("donor_id")
     )
     for row in rows:

@@ -15,6 +15,7 @@ found, so the choice here is:
   counted.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,10 +46,11 @@ class TaxDeclaration:
 
 def parse_year(raw) -> int:
     """A calendar year given on a command line or in a query string."""
-    try:
-        year = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"year must be a four-digit year, not {raw!r}") from None
+    text = str(raw).strip()
+    # int() also reads "٢٠٢٥"; a year is written with ASCII digits here.
+    if not re.fullmatch(r"\d{4}", text, re.ASCII):
+        raise ValueError(f"year must be a four-digit year, not {raw!r}")
+    year = int(text)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(
             f"year must be between {FIRST_YEAR} and {LAST_YEAR}, not {year}"

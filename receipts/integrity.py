@@ -106,3 +106,27 @@ def _ranges(year: int, numbers: list[int]) -> str:
         f"{year}-{first:06d}" + (f" to {year}-{last:06d}" if last != first else "")
         for first, last in spans
     )
+
+
+class StoredPdfProblem(ValueError):
+    """The stored PDF of a receipt is missing or no longer the one issued."""
+
+
+def receipt_read_pdf(receipt: Receipt) -> bytes:
+    """The receipt's stored PDF, checked against the hash taken at issue.
+
+    A copy handed to anyone must be the document that was issued: a missing
+    or altered file is refused with the reason, for a person to look into.
+    """
+    try:
+        with receipt.pdf.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):
+        raise StoredPdfProblem(
+            f"the PDF of receipt {receipt.number} is missing"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != receipt.pdf_sha256:
+        raise StoredPdfProblem(
+            f"the PDF of receipt {receipt.number} no longer matches the one issued"
+        )
+    return data

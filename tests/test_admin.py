@@ -48,7 +48,7 @@ def test_finance_downloads_a_receipt_and_the_download_is_logged(client, paid_gif
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.content.startswith(b"%PDF")
     event = receipt.events.get(kind=ReceiptEvent.Kind.DOWNLOADED)
     assert event.actor == finance
 
@@ -112,3 +112,46 @@ def test_annual_summary_page_lists_its_gifts(client, superuser, paid_gift, make_
     assert summary.number.encode() in listing.content
     assert page.status_code == 200
     assert f"Gift #{gift.pk}".encode() in page.content
+
+
+def test_a_tampered_pdf_is_not_handed_out(client, superuser, paid_gift):
+    receipt = receipt_issue_for_gift(paid_gift().pk)
+    with open(receipt.pdf.path, "ab") as handle:
+        handle.write(b"%tampered")
+
+    response = client.get(
+        f"/admin/receipts/receipt/{receipt.pk}/download/", follow=True
+    )
+
+    assert b"no longer matches" in response.content
+    assert not receipt.events.filter(kind=ReceiptEvent.Kind.DOWNLOADED).exists()
+
+
+def test_a_cancelled_receipt_downloads_under_a_cancelled_name(
+    client, superuser, paid_gift
+):
+    from receipts.corrections import receipt_cancel
+
+    receipt = receipt_issue_for_gift(paid_gift().pk)
+    receipt_cancel(receipt.pk, reason="refunded", notify=False)
+
+    response = client.get(f"/admin/receipts/receipt/{receipt.pk}/download/")
+
+    assert (
+        f'filename="ANNULE-recu-fiscal-{receipt.number}.pdf"'
+        in response["Content-Disposition"]
+    )
+
+
+def test_issue_missing_receipts_leaves_annual_and_foreign_gifts_alone(
+    client, superuser, paid_gift
+):
+    gift = paid_gift(receipt_mode="annual")
+
+    client.post(
+        "/admin/payments/gift/",
+        {"action": "issue_missing_receipts", "_selected_action": [gift.pk]},
+        follow=True,
+    )
+
+    assert not gift.events.filter(kind="receipt_requested").exists()

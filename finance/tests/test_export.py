@@ -44,6 +44,8 @@ def test_one_row_per_gift_with_donor_campaign_amount_and_receipt(tmp_path, paid_
             "paid_at_paris": "2026-06-01 12:00:00",
             "amount": "50.00",
             "currency": "EUR",
+            "refunded": "0.00",
+            "net_amount": "50.00",
             "campaign": "passeport-jo",
             "beneficiary": "",
             "donor_id": str(gift.donor_id),

@@ -1,5 +1,6 @@
 """Refunds by staff and from Stripe's dashboard, and card disputes."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -253,15 +254,51 @@ def test_staff_refund_in_the_admin(client, stripe_paid_gift):
 
     too_much = client.post(
         f"/admin/payments/gift/{gift.pk}/refund/",
-        {"amount": "500", "reason": "x"},
+        {"amount": "500", "reason": "x", "request_id": str(uuid.uuid4())},
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    done = client.post(
-        f"/admin/payments/gift/{gift.pk}/refund/", {"amount": "20", "reason": "asked"}
-    )
+    form = {"amount": "20", "reason": "asked", "request_id": str(uuid.uuid4())}
+    done = client.post(f"/admin/payments/gift/{gift.pk}/refund/", form)
+    again = client.post(f"/admin/payments/gift/{gift.pk}/refund/", form)
 
     assert too_much.status_code == 400
     assert b"is left to refund" in too_much.content
-    assert done.status_code == 302
+    assert (done.status_code, again.status_code) == (302, 302)
     refund = Refund.objects.get()
     assert (refund.actor, refund.amount.amount) == (staff, Decimal("20.00"))
+
+
+def test_the_same_request_sent_twice_refunds_once(stripe_paid_gift):
+    gift = stripe_paid_gift("100.00")
+
+    first = gift_refund(
+        gift.pk, amount=Decimal("10"), reason="asked", request_id="req-1"
+    )
+    second = gift_refund(
+        gift.pk, amount=Decimal("10"), reason="asked", request_id="req-1"
+    )
+
+    assert first == second
+    assert stripe_refunded_minor(gift) == 1000
+
+
+def test_a_gift_paid_outside_stripe_is_refunded_by_bank_and_recorded(paid_gift):
+    gift = paid_gift("60.00", method=Gift.Method.TRANSFER)
+
+    refund = gift_refund(gift.pk, amount=Decimal("60.00"), reason="transfer sent back")
+
+    gift.refresh_from_db()
+    assert refund.source == Refund.Source.MANUAL
+    assert gift.status == Gift.Status.REFUNDED
+
+
+def test_refund_amount_may_be_typed_the_french_way(client, stripe_paid_gift):
+    gift = stripe_paid_gift("100.00")
+    client.force_login(User.objects.create_superuser("boss", password="x"))
+
+    client.post(
+        f"/admin/payments/gift/{gift.pk}/refund/",
+        {"amount": "5,5", "reason": "x", "request_id": str(uuid.uuid4())},
+    )
+
+    assert Refund.objects.get().amount.amount == Decimal("5.50")

@@ -6,6 +6,7 @@ from receipts.annual import (
     annual_check_year,
     receipt_issue_annual,
 )
+from receipts.declaration import parse_year
 from receipts.services import ReceiptRefused
 
 
@@ -22,14 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, dry_run, **options):
         try:
-            year = int(year)
-        except ValueError:
-            raise CommandError(
-                f"year must be a four-digit year, not {year!r}"
-            ) from None
-        try:
+            year = parse_year(year)
             annual_check_year(year)
-        except AnnualRunRefused as exc:
+        except (AnnualRunRefused, ValueError) as exc:
             raise CommandError(str(exc)) from None
 
         candidates = list(annual_candidates(year))
