@@ -1,3 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "donorspace"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.signin_request, name="request"),
+    path("signin/<str:token>/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("gifts/", views.gifts, name="gifts"),
+    path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("export.json", views.export, name="export"),
+    path("erasure/", views.erasure, name="erasure"),
+]
