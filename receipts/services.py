@@ -336,6 +336,7 @@ def receipt_send_email(receipt_id: int) -> bool:
                 "year": receipt.year,
                 "gift_count": receipt.lines.count(),
                 "foundation_name": settings.FOUNDATION["name"],
+                "site_url": settings.SITE_URL,
             }
             subject = render_to_string(
                 "receipts/email/thanks_subject.txt", context
