@@ -15,5 +15,6 @@ urlpatterns = [
     path("stripe/", include("payments.urls")),
     path("finance/", include("finance.urls")),
     path("my/", include("donorspace.urls")),
+    path("staff/dashboard/", include("dashboard.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "finance",
     "donorspace",
     "fx",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
