@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# axe-core, injected into pages by the accessibility tests.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -31,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python -m devtools.demo
 
-test: $(STAMP)
+test: $(STAMP) node_modules/.package-lock.json
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
