@@ -91,8 +91,8 @@ def worker_env(fake_stripe, mail_dir, **overrides) -> dict:
         EMAIL_FILE_PATH=str(mail_dir),
         PRIVATE_ROOT=str(settings.PRIVATE_ROOT),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        **overrides,
     )
+    env.update(overrides)
     return env
 
 

@@ -2,8 +2,10 @@
 
 import os
 import signal
+import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -83,3 +85,104 @@ def test_worker_killed_mid_receipt_issues_it_once_after_restart(
     # The email task may be taken by this worker or by the suite's own one.
     sent = emails_to(mail_dir, donor.email) + emails_to(worker_mail_dir, donor.email)
     assert len(sent) == 1
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own, on a free loopback port, that it may stop."""
+    from conftest import free_port
+
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(tmp_path)]  # fmt: skip
+
+    def start():
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+        assert wait_until(lambda: _pings(port), 10), "private redis did not start"
+        return proc
+
+    state = {"proc": start()}
+
+    def stop():
+        state["proc"].terminate()
+        state["proc"].wait(10)
+
+    def restart():
+        state["proc"] = start()
+
+    yield SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", stop=stop, restart=restart)
+    if state["proc"].poll() is None:
+        stop()
+
+
+def _pings(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def broker(private_redis, monkeypatch):
+    """Point this process's Celery producer at the private Redis."""
+    from mecene.celery import app
+
+    def forget_connections():
+        # Celery caches its connection and producer pools on first use.
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    monkeypatch.setattr(app.conf, "broker_url", private_redis.url)
+    monkeypatch.setattr(app.conf, "broker_write_url", private_redis.url)
+    forget_connections()
+    yield private_redis
+    monkeypatch.undo()
+    forget_connections()
+
+
+def test_gifts_paid_while_redis_is_down_get_their_receipts_once_it_is_back(
+    fake_stripe, broker, paid_gift, make_donor, tmp_path
+):
+    from receipts.tasks import receipt_sweep_task
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("needs PostgreSQL")
+    mail_dir = tmp_path / "mail"
+    env = worker_env(fake_stripe, mail_dir, CELERY_BROKER_URL=broker.url)
+    worker = spawn_worker(
+        [sys.executable, "-m", "celery", "-A", "mecene", "worker", "--pool", "solo",
+         *WORKER_FLAGS],
+        env,
+        tmp_path / "worker.log",
+    )  # fmt: skip
+    donors = [make_donor(email=f"redis-down-{n}@example.org") for n in range(2)]
+    try:
+        # Given Redis stops while two gifts are paid: their receipts cannot be queued
+        broker.stop()
+        gifts = [paid_gift("25.00", donor=donor) for donor in donors]
+        assert all(gift.status == "paid" for gift in gifts)
+
+        # When Redis is back and the beat sweep runs
+        broker.restart()
+        queued = receipt_sweep_task(min_age_seconds=0)
+
+        # Then each gift gets one receipt and its donor one email
+        def all_sent():
+            return (
+                Receipt.objects.filter(gift__in=gifts, emailed_at__isnull=False).count()
+                == 2
+            )
+
+        assert queued["receipts"] == 2
+        assert wait_until(all_sent, 60), worker.log_path.read_text()[-2000:]
+    finally:
+        stop_worker(worker)
+        end_other_sessions()
+    for donor in donors:
+        assert len(emails_to(mail_dir, donor.email)) == 1
+    assert Receipt.objects.filter(gift__in=gifts).count() == 2
