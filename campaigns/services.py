@@ -6,6 +6,7 @@ from django.db import transaction
 from djmoney.money import Money
 
 from campaigns.models import Campaign
+from dashboard.services import daily_total_record_paid_gift, daily_total_record_refund
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def campaign_record_paid_gift(*, gift) -> None:
     if new_donor:
         campaign.donor_count += 1
     campaign.save(update_fields=["raised", "gift_count", "donor_count", "updated_at"])
+    daily_total_record_paid_gift(gift=gift)
     logger.info(
         "campaign %s total now %s after gift %s",
         campaign.pk,
@@ -94,3 +96,4 @@ def campaign_record_refund(*, gift, amount: Money, fully: bool) -> None:
         if not still_giving:
             campaign.donor_count -= 1
     campaign.save(update_fields=["raised", "gift_count", "donor_count", "updated_at"])
+    daily_total_record_refund(gift=gift, amount=amount, fully=fully)

@@ -1,3 +1,11 @@
+from django.urls import path
+
+from dashboard import views
+
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.campaign_page, name="campaign"),
+    path("<slug:slug>/data.json", views.campaign_data, name="data"),
+]

@@ -165,6 +165,9 @@ class Gift(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["paid_at"]),
+            models.Index(
+                fields=["campaign", "-paid_at"], name="gift_campaign_paid_at_idx"
+            ),
         ]
 
     def __str__(self):
