@@ -60,6 +60,12 @@ class RefundForm(forms.Form):
     request_id = forms.UUIDField(widget=forms.HiddenInput)
 
 
+# Staff may record only what they know better than the payment: the day the
+# money reached the account and the value of any counterpart. Both count only
+# for a receipt not yet issued (issued ones are frozen).
+GIFT_EDITABLE = ("received_on", "counterpart_value")
+
+
 @admin.register(Gift)
 class GiftAdmin(admin.ModelAdmin):
     change_list_template = "admin/payments/gift/change_list.html"
@@ -85,7 +91,7 @@ class GiftAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "paid_at"
     list_select_related = ("campaign", "donor")
-    readonly_fields = [f.name for f in Gift._meta.fields]
+    readonly_fields = [f.name for f in Gift._meta.fields if f.name not in GIFT_EDITABLE]
     inlines = [RefundInline, GiftEventInline]
 
     def get_urls(self):

@@ -1,5 +1,7 @@
 """Staff and finance in the Django admin."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Permission, User
 
@@ -61,6 +63,32 @@ def test_staff_without_receipt_permission_cannot_download(client, paid_gift):
 
     assert response.status_code == 403
     assert not receipt.events.filter(kind=ReceiptEvent.Kind.DOWNLOADED).exists()
+
+
+def test_staff_record_the_received_date_and_counterparts_and_nothing_else(
+    client, superuser, paid_gift
+):
+    gift = paid_gift("50.00")
+    page = client.get(f"/admin/payments/gift/{gift.pk}/change/")
+    form = {
+        "received_on": "2026-03-02",
+        "counterpart_value_0": "5.00",
+        "counterpart_value_1": "EUR",
+        "refunds-TOTAL_FORMS": "0",
+        "refunds-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+        "amount_0": "1.00",
+    }
+
+    response = client.post(f"/admin/payments/gift/{gift.pk}/change/", form)
+
+    gift.refresh_from_db()
+    assert page.status_code == 200
+    assert response.status_code == 302, response.content[:2000]
+    assert str(gift.received_on) == "2026-03-02"
+    assert gift.counterpart_value.amount == Decimal("5.00")
+    assert gift.amount.amount == Decimal("50.00")
 
 
 def test_receipts_and_gifts_cannot_be_deleted_or_added_in_the_admin(
