@@ -32,7 +32,9 @@ class Gift(models.Model):
         CASH = "cash", _("Cash")
 
     # Opaque id for URLs the donor sees; the integer id stays internal.
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.UUIDField(
+        _("public id"), default=uuid.uuid4, unique=True, editable=False
+    )
     donor = models.ForeignKey(
         "donors.Donor",
         on_delete=models.PROTECT,
@@ -98,12 +100,20 @@ class Gift(models.Model):
     # gift is thanked with its receipt).
     thanked_at = models.DateTimeField(_("thanked at"), null=True, blank=True)
 
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
-    stripe_setup_intent_id = models.CharField(max_length=255, blank=True)
-    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
-    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
-    stripe_charge_id = models.CharField(max_length=255, blank=True)
-    failure_code = models.CharField(max_length=100, blank=True)
+    stripe_customer_id = models.CharField(
+        _("Stripe customer"), max_length=255, blank=True
+    )
+    stripe_setup_intent_id = models.CharField(
+        _("Stripe SetupIntent"), max_length=255, blank=True
+    )
+    stripe_payment_method_id = models.CharField(
+        _("Stripe payment method"), max_length=255, blank=True
+    )
+    stripe_payment_intent_id = models.CharField(
+        _("Stripe PaymentIntent"), max_length=255, blank=True
+    )
+    stripe_charge_id = models.CharField(_("Stripe charge"), max_length=255, blank=True)
+    failure_code = models.CharField(_("failure code"), max_length=100, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
