@@ -18,14 +18,12 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from djmoney.money import Money
 
 from payments.models import Gift
+from receipts.emails import donor_email
 from receipts.models import Receipt, ReceiptEvent
 from receipts.pdf import render_receipt_pdf
 from receipts.services import receipt_next_number, receipt_store
@@ -199,17 +197,7 @@ def receipt_send_cancellation(receipt_id: int) -> bool:
         if receipt.status != Receipt.Status.CANCELLED or done.exists():
             return False
         donor = receipt.donor
-        with translation.override(
-            donor.language if donor.language in ("fr", "en") else "fr"
-        ):
-            context = {
-                "receipt": receipt,
-                "donor": donor,
-                "foundation_name": settings.FOUNDATION["name"],
-            }
-            subject = render_to_string("receipts/email/cancelled_subject.txt", context)
-            body = render_to_string("receipts/email/cancelled_body.txt", context)
-        EmailMessage(subject=subject.strip(), body=body, to=[donor.email]).send()
+        donor_email("cancelled", donor, {"receipt": receipt}).send()
         ReceiptEvent.objects.create(
             receipt=receipt, kind=ReceiptEvent.Kind.CANCELLATION_EMAILED
         )

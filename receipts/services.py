@@ -11,10 +11,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from djmoney.money import Money
 
 from donors.countries import country_name
@@ -27,6 +25,7 @@ from receipts.eligibility import (
     donor_problems,
     foundation_problems,
 )
+from receipts.emails import donor_email
 from receipts.models import Receipt, ReceiptEvent, ReceiptSequence
 from receipts.pdf import render_receipt_pdf
 from receipts.snapshot import (
@@ -285,21 +284,11 @@ def gift_send_thanks(gift_id: int) -> bool:
         ):
             return False
         donor = gift.donor
-        with translation.override(
-            donor.language if donor.language in ("fr", "en") else "fr"
-        ):
-            context = {
-                "gift": gift,
-                "donor": donor,
-                "campaign": gift.campaign,
-                "year": timezone.localtime(gift.paid_at).year,
-                "foundation_name": settings.FOUNDATION["name"],
-            }
-            subject = render_to_string(
-                "receipts/email/gift_thanks_subject.txt", context
-            )
-            body = render_to_string("receipts/email/gift_thanks_body.txt", context)
-        EmailMessage(subject=subject.strip(), body=body, to=[donor.email]).send()
+        donor_email(
+            "gift_thanks",
+            donor,
+            {"gift": gift, "campaign": gift.campaign, "year": gift.tax_date.year},
+        ).send()
         gift.thanked_at = timezone.now()
         gift.save(update_fields=["thanked_at", "updated_at"])
     logger.info(
@@ -326,23 +315,17 @@ def receipt_send_email(receipt_id: int) -> bool:
             return False
         gift = receipt.gift
         donor = receipt.donor
-        language = donor.language if donor.language in ("fr", "en") else "fr"
-        with translation.override(language):
-            context = {
+        message = donor_email(
+            "thanks",
+            donor,
+            {
                 "gift": gift,
-                "donor": donor,
                 "receipt": receipt,
                 "campaign": gift.campaign if gift else None,
                 "year": receipt.year,
                 "gift_count": receipt.lines.count(),
-                "foundation_name": settings.FOUNDATION["name"],
-                "site_url": settings.SITE_URL,
-            }
-            subject = render_to_string(
-                "receipts/email/thanks_subject.txt", context
-            ).strip()
-            body = render_to_string("receipts/email/thanks_body.txt", context)
-        message = EmailMessage(subject=subject, body=body, to=[donor.email])
+            },
+        )
         with receipt.pdf.open("rb") as pdf:
             message.attach(
                 f"recu-fiscal-{receipt.number}.pdf", pdf.read(), "application/pdf"
