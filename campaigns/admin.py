@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Beneficiary, Campaign, SuggestedAmount
@@ -42,6 +45,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "donor_count",
         "created_at",
         "updated_at",
+        "embed_code",
     )
     inlines = [SuggestedAmountInline, BeneficiaryInline]
     fieldsets = (
@@ -63,7 +67,19 @@ class CampaignAdmin(admin.ModelAdmin):
             _("Totals (kept up to date by payments)"),
             {"fields": ("raised", "gift_count", "donor_count", "updated_at")},
         ),
+        (_("On another site"), {"fields": ("embed_code",)}),
     )
+
+    @admin.display(description=_("code to embed on another site"))
+    def embed_code(self, campaign):
+        if not campaign.pk:
+            return "—"
+        url = settings.SITE_URL + reverse("campaigns:embed", args=[campaign.slug])
+        snippet = (
+            f'<iframe src="{url}" title="{campaign.title_fr}" width="340" height="190" '
+            'style="border:0" loading="lazy"></iframe>'
+        )
+        return format_html("<code>{}</code>", snippet)
 
     @admin.display(description=_("progress"))
     def progress(self, campaign):

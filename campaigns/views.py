@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
 
@@ -35,6 +37,19 @@ def _public_campaigns():
 def home(request):
     campaigns = _public_campaigns().order_by("status", "-starts_on")
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
+
+
+@require_GET
+@xframe_options_exempt
+@cache_control(max_age=60, public=True)
+def campaign_embed(request, slug):
+    """A campaign's progress, made to be framed by the foundation's own site.
+
+    The only page that may be shown in a frame: it holds no form, and its
+    Donate link opens the donate page in a new tab, out of the frame.
+    """
+    campaign = get_object_or_404(_public_campaigns(), slug=slug)
+    return render(request, "campaigns/embed.html", {"campaign": campaign})
 
 
 @require_GET

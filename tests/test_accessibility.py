@@ -37,8 +37,14 @@ def serious_violations(page) -> list[dict]:
 @pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
 @pytest.mark.parametrize(
     "path",
-    ["/", "/campaigns/{slug}/", "/campaigns/{slug}/donate/", "/my/"],
-    ids=["home", "campaign", "donate", "donor-space"],
+    [
+        "/",
+        "/campaigns/{slug}/",
+        "/campaigns/{slug}/donate/",
+        "/my/",
+        "/campaigns/{slug}/embed/",
+    ],
+    ids=["home", "campaign", "donate", "donor-space", "widget"],
 )
 def test_page_has_no_serious_accessibility_violation(
     site, live_campaign, open_page, path, locale

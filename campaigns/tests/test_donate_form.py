@@ -209,3 +209,30 @@ def test_a_name_too_long_gets_one_error_not_two(client, campaign):
     response = post_donation(client, campaign, last_name="x" * 121)
 
     assert len(response.json()["errors"]["last_name"]) == 1
+
+
+def test_embeddable_widget_shows_progress_and_may_be_framed(client, campaign):
+    response = client.get(
+        f"/campaigns/{campaign.slug}/embed/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert b'data-testid="raised"' in response.content
+    assert b'target="_blank"' in response.content
+
+
+def test_other_pages_refuse_to_be_framed(client, campaign):
+    response = client.get(campaign.get_absolute_url())
+
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_admin_gives_the_code_to_embed_the_widget(client, campaign):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("boss", password="x"))
+
+    response = client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/")
+
+    assert f"/campaigns/{campaign.slug}/embed/".encode() in response.content
