@@ -340,3 +340,21 @@ def _fresh_rate_limits():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _worker_sessions_end_before_flush(request):
+    """End the worker's database sessions before the test database is flushed.
+
+    A real worker may still be sending an email when a test ends; its row
+    lock would deadlock with the flush. Ending its session makes that task
+    fail and retry against data that no longer exists, which is harmless.
+    """
+    if "celery_worker_process" not in request.fixturenames:
+        yield
+        return
+    # Requested here so that this fixture is torn down before the flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    with request.getfixturevalue("django_db_blocker").unblock():
+        end_other_sessions()

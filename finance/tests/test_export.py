@@ -209,3 +209,19 @@ def test_export_refuses_to_replace_a_pipe_or_a_link(kind, tmp_path):
 
     assert (tmp_path / "real.csv").read_text() == "keep me"
     assert target.is_fifo() if kind == "pipe" else target.is_symlink()
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--year", "2026", "--bogus"]], ids=["missing-year", "unknown-flag"]
+)
+def test_bad_flags_are_one_line_with_exit_code_2(args):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "export_donations", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("CommandError: ")

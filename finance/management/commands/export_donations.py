@@ -1,12 +1,13 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from finance.exports import ExportError, parse_format, parse_year, write_csv
+from mecene.commands import FinanceCommand
 
 
-class Command(BaseCommand):
+class Command(FinanceCommand):
     help = "Export one calendar year's gifts (Paris time) for finance."
 
     def add_arguments(self, parser):

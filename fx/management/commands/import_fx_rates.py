@@ -1,12 +1,13 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from fx import rates
 from fx.rates import RateFileError, fx_rates_import, fx_rates_parse
+from mecene.commands import FinanceCommand
 
 
-class Command(BaseCommand):
+class Command(FinanceCommand):
     help = (
         "Import the ECB's euro reference rates from one of its files (daily,"
         " 90-day or historical; XML or CSV). All of the file or nothing."

@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from mecene.commands import FinanceCommand
 from receipts.annual import (
     AnnualRunRefused,
     annual_candidates,
@@ -10,7 +11,7 @@ from receipts.declaration import parse_year
 from receipts.services import ReceiptRefused
 
 
-class Command(BaseCommand):
+class Command(FinanceCommand):
     help = "Issue the annual summary receipts of a calendar year that is over."
 
     def add_arguments(self, parser):

@@ -7,8 +7,9 @@ restored from a backup or a PDF edited on disk pass every constraint; this
 finds them.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from mecene.commands import FinanceCommand
 from receipts.declaration import parse_year
 from receipts.integrity import receipt_series_check
 
@@ -17,7 +18,7 @@ from receipts.integrity import receipt_series_check
 SHOWN = 20
 
 
-class Command(BaseCommand):
+class Command(FinanceCommand):
     help = (
         "Check a year's series of receipts: gaps, duplicates, the sequence, "
         "and that each stored PDF exists and matches its SHA-256."

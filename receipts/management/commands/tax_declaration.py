@@ -6,14 +6,15 @@ counted) are in ``receipts.declaration``.
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from mecene.commands import FinanceCommand
 from receipts.declaration import parse_year, tax_declaration_for_year
 
 FORMATS = ("text", "json")
 
 
-class Command(BaseCommand):
+class Command(FinanceCommand):
     help = (
         "Total of gifts on receipts and number of receipts issued for gifts "
         "received in a calendar year (Paris time), for the 222 bis declaration."
