@@ -6,7 +6,11 @@ from django.db import transaction
 from djmoney.money import Money
 
 from campaigns.models import Campaign
-from dashboard.services import daily_total_record_paid_gift, daily_total_record_refund
+from dashboard.services import (
+    daily_total_record_paid_gift,
+    daily_total_record_refund,
+    daily_totals_rebuild,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +58,22 @@ def campaign_record_paid_gift(*, gift) -> None:
 
 
 def campaign_recompute_totals(campaign_id: int) -> Campaign:
-    """Rebuild one campaign's totals from its paid gifts (repair tool)."""
-    from django.db.models import Count, Sum
+    """Rebuild one campaign's totals from its paid gifts (repair tool).
+
+    Its daily figures for the staff dashboard are rebuilt with them.
+    """
+    from django.db.models import Count, F, Sum
 
     from payments.models import Gift
 
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         paid = Gift.objects.filter(campaign_id=campaign_id, status=Gift.Status.PAID)
+        # Net of partial refunds, as campaign_record_refund keeps it live.
         agg = paid.aggregate(
-            total=Sum("amount"), gifts=Count("id"), donors=Count("donor", distinct=True)
+            total=Sum(F("amount") - F("refunded_amount")),
+            gifts=Count("id"),
+            donors=Count("donor", distinct=True),
         )
         campaign.raised = Money(agg["total"] or 0, campaign.currency)
         campaign.gift_count = agg["gifts"]
@@ -71,6 +81,7 @@ def campaign_recompute_totals(campaign_id: int) -> Campaign:
         campaign.save(
             update_fields=["raised", "gift_count", "donor_count", "updated_at"]
         )
+    daily_totals_rebuild(campaign_id)
     return campaign
 
 
