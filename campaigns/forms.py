@@ -13,6 +13,7 @@ from donors.countries import COUNTRIES
 from donors.models import Donor
 from donors.validators import siren_is_valid
 from payments.currency import minimum_charge
+from payments.sepa import iban_error, mandate_text
 
 ENGLISH_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
@@ -95,6 +96,32 @@ class DonationForm(forms.Form):
     anonymous = forms.BooleanField(
         label=_("Keep my gift anonymous on public pages"), required=False
     )
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=[("once", _("Once")), ("monthly", _("Every month"))],
+        widget=forms.RadioSelect,
+        initial="once",
+        required=False,
+    )
+    method = forms.ChoiceField(
+        label=_("Pay by"),
+        choices=[
+            ("card", _("Card")),
+            ("sepa", _("Direct debit from a bank account (SEPA)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="card",
+        required=False,
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        required=False,
+        help_text=_("For example FR76 3000 6000 0112 3456 7890 189"),
+    )
+    mandate_accepted = forms.BooleanField(
+        label=_("I accept the direct debit mandate above."), required=False
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,6 +158,60 @@ class DonationForm(forms.Form):
             raise forms.ValidationError(_("Enter a number."))
         return amount.quantize(Decimal("0.01"))
 
+    # A form posted without these radios (an older page, a script) is a
+    # one-off card gift, as the page preselects.
+    def clean_frequency(self):
+        return self.cleaned_data["frequency"] or "once"
+
+    def clean_method(self):
+        return self.cleaned_data["method"] or "card"
+
+    def clean_iban(self):
+        return re.sub(r"[\s\u00a0-]", "", self.cleaned_data["iban"]).upper()
+
+    def mandate_text(self) -> str:
+        return mandate_text()
+
+    def _clean_payment(self, data):
+        monthly = data.get("frequency") == "monthly"
+        amount = data.get("amount")
+        minimum = settings.MONTHLY_GIFT_MINIMUM
+        if monthly and amount is not None and amount < minimum:
+            self.add_error(
+                "amount",
+                gettext("The minimum monthly gift is %(minimum)s.")
+                % {"minimum": money_short(Money(minimum, self.campaign.currency))},
+            )
+        if data.get("method") != "sepa":
+            return
+        if self.campaign.currency != "EUR":
+            self.add_error(
+                "method", _("Direct debit is only possible for gifts in euros.")
+            )
+        iban = data.get("iban", "")
+        if not iban:
+            self.add_error("iban", _("Enter the IBAN of the account to debit."))
+        else:
+            error = iban_error(iban)
+            if error:
+                self.add_error("iban", error)
+        if not data.get("mandate_accepted"):
+            self.add_error(
+                "mandate_accepted",
+                _("A direct debit needs your agreement to the mandate."),
+            )
+
+    def mandate(self) -> dict | None:
+        """What the donor accepted, for payments.Mandate (SEPA only)."""
+        if self.cleaned_data["method"] != "sepa":
+            return None
+        iban = self.cleaned_data["iban"]
+        return {
+            "text": self.mandate_text(),
+            "iban_country": iban[:2],
+            "iban_last4": iban[-4:],
+        }
+
     def clean_siren(self):
         return re.sub(r"\s", "", self.cleaned_data["siren"])
 
@@ -163,6 +244,7 @@ class DonationForm(forms.Form):
                 self.add_error(
                     "siren", _("A SIREN is nine digits with a valid check digit.")
                 )
+        self._clean_payment(data)
         return data
 
     def donor_details(self, language: str) -> dict:

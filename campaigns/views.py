@@ -116,6 +116,9 @@ def donate(request, slug):
         beneficiary=form.cleaned_data.get("beneficiary"),
         anonymous=form.cleaned_data["anonymous"],
         language=language,
+        method=form.cleaned_data["method"],
+        monthly=form.cleaned_data["frequency"] == "monthly",
+        mandate=form.mandate(),
     )
     try:
         client_secret = gift_prepare_payment(gift)
@@ -136,6 +139,8 @@ def donate(request, slug):
             "confirm_url": reverse("campaigns:gift_confirm", args=[token]),
             "thanks_url": reverse("campaigns:gift_thanks", args=[token]),
             "billing_name": gift.donor.display_name,
+            "billing_email": gift.donor.email,
+            "method": gift.method,
         }
     )
 
@@ -150,6 +155,7 @@ def _render_donate(request, campaign, form, status=200):
             "suggested": campaign.suggested_amounts.all(),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "mandate_text": form.mandate_text(),
             "js_messages": {
                 "cost": _("After tax relief this gift costs you %(cost)s."),
                 "cost_company": _(
@@ -170,6 +176,10 @@ def _render_donate(request, campaign, form, status=200):
                 ),
                 "authentication_failed": _(
                     "The payment was not authenticated by your bank. Nothing was charged."
+                ),
+                "account_refused": _(
+                    "This bank account could not be set up for direct debit. "
+                    "Check the IBAN or give by card."
                 ),
             },
             "tax_rates": {

@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from donors.models import Donor
+from payments.recurring import live_plans_with_links
 from payments.throttle import client_ip
 
 from . import services
@@ -182,6 +183,7 @@ def gifts(request, donor):
             "donor": donor,
             "gifts": services.donor_gifts(donor),
             "receipts": services.donor_receipts(donor),
+            "monthly_plans": live_plans_with_links(donor),
             "erasure_request": services.erasure_request_open(donor),
             "signed_in_until": datetime.fromtimestamp(
                 request.session[SESSION_KEY]["until"], tz=UTC

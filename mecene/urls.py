@@ -15,6 +15,7 @@ urlpatterns = [
     path("stripe/", include("payments.urls")),
     path("finance/", include("finance.urls")),
     path("my/", include("donorspace.urls")),
+    path("monthly/", include("payments.monthly_urls")),
     path("staff/dashboard/", include("dashboard.urls")),
     path("", include("campaigns.urls")),
 ]

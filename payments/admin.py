@@ -13,7 +13,16 @@ from django.utils.translation import ngettext
 from campaigns.forms import AmountField
 from mecene.admin import AppendOnlyInline
 from payments import gateway
-from payments.models import Gift, GiftEvent, Refund, StripeEvent
+from payments.models import (
+    Gift,
+    GiftEvent,
+    Mandate,
+    RecurringEvent,
+    RecurringGift,
+    Refund,
+    StripeEvent,
+)
+from payments.recurring import RecurringStateError, recurring_pause, recurring_stop
 from payments.refunds import RefundRefused, gift_refund
 from payments.services import gift_record_event
 from receipts.models import Receipt
@@ -214,4 +223,88 @@ class StripeEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RecurringEventInline(AppendOnlyInline):
+    model = RecurringEvent
+    fields = ("at", "kind", "actor", "data")
+
+
+class RecurringGiftPaymentInline(admin.TabularInline):
+    model = Gift
+    fk_name = "recurring"
+    fields = ("period", "amount", "status", "paid_at", "failure_code")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-period",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecurringGift)
+class RecurringGiftAdmin(admin.ModelAdmin):
+    """Monthly gifts: read here, changed only by the donor's link or the
+    actions below (for a donor who asks by phone or letter)."""
+
+    list_display = (
+        "id",
+        "campaign",
+        "donor",
+        "amount",
+        "method",
+        "status",
+        "next_charge_on",
+        "retry_on",
+    )
+    list_filter = ("status", "method", "pause_reason", "campaign")
+    search_fields = ("id", "donor__email", "donor__last_name", "stripe_customer_id")
+    list_select_related = ("campaign", "donor")
+    readonly_fields = [f.name for f in RecurringGift._meta.fields]
+    inlines = [RecurringGiftPaymentInline, RecurringEventInline]
+    actions = ["pause_selected", "stop_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, change, done):
+        count = 0
+        for plan in queryset:
+            try:
+                change(plan, actor=request.user)
+                count += 1
+            except RecurringStateError:
+                continue
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Pause the selected monthly gifts"),
+                  permissions=["change"])  # fmt: skip
+    def pause_selected(self, request, queryset):
+        self._apply(request, queryset, recurring_pause, _("%(count)s paused."))
+
+    @admin.action(description=_("Stop the selected monthly gifts"),
+                  permissions=["change"])  # fmt: skip
+    def stop_selected(self, request, queryset):
+        self._apply(request, queryset, recurring_stop, _("%(count)s stopped."))
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ("id", "donor", "iban_country", "iban_last4", "accepted_at")
+    search_fields = ("donor__email", "reference")
+    readonly_fields = [f.name for f in Mandate._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

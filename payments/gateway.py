@@ -39,9 +39,28 @@ class GatewayNotFound(GatewayError):
 class PaymentDeclined(GatewayError):
     """The card or account was declined; ``code`` is Stripe's decline code."""
 
-    def __init__(self, message: str, code: str = ""):
+    def __init__(self, message: str, code: str = "", payment_intent_id: str = ""):
         super().__init__(message)
         self.code = code
+        # Real Stripe names the intent it created in the error, so a charge
+        # that needs the donor's authentication can still be completed.
+        self.payment_intent_id = payment_intent_id
+
+
+# Stripe's payment method type for each of our methods.
+STRIPE_METHOD_TYPES = {"card": "card", "sepa": "sepa_debit"}
+
+
+@dataclass(frozen=True)
+class PaymentMethodDetails:
+    """What we keep of a payment method: expiry for cards, a hint for IBANs."""
+
+    type: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+    country: str = ""
+    last4: str = ""
+    mandate_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +113,11 @@ def _call(what: str, fn, *args, **kwargs):
 def _translate(what: str, exc: stripe.StripeError) -> GatewayError:
     """Our error for a Stripe error, logged at the level it deserves."""
     if isinstance(exc, stripe.CardError):
-        return PaymentDeclined(exc.user_message or str(exc), exc.code or "")
+        error = getattr(exc, "error", None)
+        intent = getattr(error, "payment_intent", None) if error else None
+        return PaymentDeclined(
+            exc.user_message or str(exc), exc.code or "", _id_of(intent)
+        )
     if exc.http_status == 404:
         # Real Stripe says InvalidRequestError, the offline one a bare 404.
         logger.warning("stripe %s: no such object", what)
@@ -152,13 +175,15 @@ def customer_create(*, name: str, email: str, gift_id: int, key: str) -> str:
     return customer.id
 
 
-def setup_intent_create(*, customer_id: str, gift_id: int, key: str) -> IntentState:
+def setup_intent_create(
+    *, customer_id: str, gift_id: int, key: str, method: str = "card"
+) -> IntentState:
     intent = _call(
         "setup intent create",
         _client().v1.setup_intents.create,
         params={
             "customer": customer_id,
-            "payment_method_types": ["card"],
+            "payment_method_types": [STRIPE_METHOD_TYPES[method]],
             "usage": "off_session",
             "metadata": {"gift_id": str(gift_id)},
         },
@@ -192,27 +217,58 @@ def payment_intent_charge(
     payment_method_id: str,
     metadata: dict[str, str],
     key: str,
+    method: str = "card",
+    off_session: bool = False,
 ) -> IntentState:
     """Create and confirm a PaymentIntent for ``amount``.
 
     ``key`` must be derived from our gift (and payment method) so that a
-    retried request can never charge twice.
+    retried request can never charge twice. ``off_session`` is for the
+    monthly scheduler: the donor is not there to authenticate.
     """
+    params = {
+        "amount": to_minor_units(amount),
+        "currency": str(amount.currency).lower(),
+        "customer": customer_id,
+        "payment_method": payment_method_id,
+        "payment_method_types": [STRIPE_METHOD_TYPES[method]],
+        "confirm": True,
+        "metadata": metadata,
+    }
+    if off_session:
+        params["off_session"] = True
     intent = _call(
         "payment intent charge",
         _client().v1.payment_intents.create,
-        params={
-            "amount": to_minor_units(amount),
-            "currency": str(amount.currency).lower(),
-            "customer": customer_id,
-            "payment_method": payment_method_id,
-            "payment_method_types": ["card"],
-            "confirm": True,
-            "metadata": metadata,
-        },
+        params=params,
         options={"idempotency_key": key},
     )
     return _intent_state(intent)
+
+
+def payment_method_details(payment_method_id: str) -> PaymentMethodDetails:
+    method = _call(
+        "payment method retrieve",
+        _client().v1.payment_methods.retrieve,
+        payment_method_id,
+    )
+    if method.type == "card":
+        card = method.card
+        return PaymentMethodDetails(
+            type="card",
+            exp_month=getattr(card, "exp_month", None),
+            exp_year=getattr(card, "exp_year", None),
+            last4=getattr(card, "last4", "") or "",
+        )
+    sepa = getattr(method, "sepa_debit", None)
+    return PaymentMethodDetails(
+        type=method.type,
+        country=(getattr(sepa, "country", "") or "") if sepa else "",
+        last4=(getattr(sepa, "last4", "") or "") if sepa else "",
+        mandate_reference=(getattr(sepa, "mandate_reference", "") or "")
+        if sepa
+        else "",
+    )
 
 
 def payment_intent_retrieve(payment_intent_id: str) -> IntentState:

@@ -115,6 +115,26 @@ class Gift(models.Model):
     stripe_charge_id = models.CharField(_("Stripe charge"), max_length=255, blank=True)
     failure_code = models.CharField(_("failure code"), max_length=100, blank=True)
 
+    # A payment of a monthly gift: the plan it belongs to and the month it
+    # pays for ("2026-12"). One gift per plan and month, enforced below, is
+    # what makes a second scheduler run unable to charge a month twice.
+    recurring = models.ForeignKey(
+        "payments.RecurringGift",
+        on_delete=models.PROTECT,
+        related_name="gifts",
+        null=True,
+        blank=True,
+        verbose_name=_("monthly gift"),
+    )
+    period = models.CharField(_("month paid for"), max_length=7, blank=True)
+    mandate = models.ForeignKey(
+        "payments.Mandate",
+        on_delete=models.PROTECT,
+        related_name="gifts",
+        null=True,
+        blank=True,
+        verbose_name=_("SEPA mandate"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # When Stripe reported the charge successful (UTC in the database; shown
@@ -170,6 +190,11 @@ class Gift(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False),
                 name="gift_paid_has_paid_at",
+            ),
+            models.UniqueConstraint(
+                fields=["recurring", "period"],
+                condition=models.Q(recurring__isnull=False),
+                name="gift_one_per_recurring_period",
             ),
         ]
         indexes = [
@@ -309,3 +334,205 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return self.stripe_event_id
+
+
+class Mandate(models.Model):
+    """A SEPA Direct Debit mandate, as the donor accepted it on our page.
+
+    The wording is stored as shown, in the language shown, with the moment
+    of acceptance: what a bank asks for when a debit is contested. Only the
+    country and the last four characters of the IBAN are kept here; the
+    account itself is held by Stripe.
+    """
+
+    donor = models.ForeignKey(
+        "donors.Donor",
+        on_delete=models.PROTECT,
+        related_name="mandates",
+        verbose_name=_("donor"),
+    )
+    text = models.TextField(_("wording accepted"))
+    language = models.CharField(_("language"), max_length=2)
+    accepted_at = models.DateTimeField(_("accepted at"))
+    iban_country = models.CharField(_("account country"), max_length=2)
+    iban_last4 = models.CharField(_("account ends with"), max_length=4)
+    stripe_payment_method_id = models.CharField(
+        _("Stripe payment method"), max_length=255, blank=True
+    )
+    reference = models.CharField(_("mandate reference"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("SEPA mandate")
+        verbose_name_plural = _("SEPA mandates")
+
+    def __str__(self):
+        return f"Mandate #{self.pk} ({self.iban_country}…{self.iban_last4})"
+
+
+class RecurringGift(models.Model):
+    """A monthly gift: the donor's promise, charged by our own scheduler.
+
+    Each month's payment is a ``Gift`` pointing here with its ``period``;
+    receipts, refunds and totals treat it like any other gift. The plan
+    holds what the next charge needs (amount, Stripe customer and payment
+    method) and where the schedule stands (next date, retries after a
+    decline). Every change goes through ``payments.recurring``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the first payment")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        STOPPED = "stopped", _("Stopped")
+
+    class PauseReason(models.TextChoices):
+        NONE = "", _("—")
+        DONOR = "donor", _("Paused by the donor")
+        DECLINED = "declined", _("Payments declined")
+
+    token = models.UUIDField(
+        _("public id"), default=uuid.uuid4, unique=True, editable=False
+    )
+    donor = models.ForeignKey(
+        "donors.Donor",
+        on_delete=models.PROTECT,
+        related_name="recurring_gifts",
+        verbose_name=_("donor"),
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        related_name="recurring_gifts",
+        verbose_name=_("campaign"),
+    )
+    beneficiary = models.ForeignKey(
+        "campaigns.Beneficiary",
+        on_delete=models.SET_NULL,
+        related_name="recurring_gifts",
+        null=True,
+        blank=True,
+        verbose_name=_("beneficiary"),
+    )
+    amount = MoneyField(
+        _("monthly amount"), max_digits=12, decimal_places=2, default_currency="EUR"
+    )
+    method = models.CharField(
+        _("payment method"), max_length=10, choices=Gift.Method.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    pause_reason = models.CharField(
+        _("why paused"),
+        max_length=10,
+        choices=PauseReason.choices,
+        default=PauseReason.NONE,
+        blank=True,
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    language = models.CharField(_("language"), max_length=2, default="fr")
+    # The day of the month payments are taken (the first payment's day,
+    # capped at 28 so that every month has it).
+    charge_day = models.PositiveSmallIntegerField(_("day of the month"), default=1)
+    next_charge_on = models.DateField(_("next payment on"), null=True, blank=True)
+    # After a decline: how many tries the current month has had, and when the
+    # next one is due (empty when no retry is pending).
+    failed_tries = models.PositiveSmallIntegerField(_("failed tries"), default=0)
+    retry_on = models.DateField(_("retry on"), null=True, blank=True)
+    stripe_customer_id = models.CharField(
+        _("Stripe customer"), max_length=255, blank=True
+    )
+    stripe_payment_method_id = models.CharField(
+        _("Stripe payment method"), max_length=255, blank=True
+    )
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    mandate = models.ForeignKey(
+        Mandate,
+        on_delete=models.PROTECT,
+        related_name="recurring_gifts",
+        null=True,
+        blank=True,
+        verbose_name=_("SEPA mandate"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    started_at = models.DateTimeField(_("first payment at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("monthly gift")
+        verbose_name_plural = _("monthly gifts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="recurring_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(charge_day__gte=1, charge_day__lte=28),
+                name="recurring_charge_day_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_charge_on"]),
+            models.Index(fields=["status", "retry_on"]),
+        ]
+
+    def __str__(self):
+        return f"Monthly gift #{self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.PAUSED)
+
+
+class RecurringEvent(HistoryEvent):
+    """Append-only history of a monthly gift: changes, pauses, notices."""
+
+    recurring = models.ForeignKey(
+        RecurringGift, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("what"), max_length=40)
+
+    class Meta(HistoryEvent.Meta):
+        verbose_name = _("monthly gift event")
+        verbose_name_plural = _("monthly gift events")
+
+    def __str__(self):
+        return f"{self.kind} on monthly gift #{self.recurring_id}"
+
+
+class RecurringNotice(models.Model):
+    """An email a monthly gift owes its donor, recorded before it is sent.
+
+    ``key`` says which occasion (the month for an authentication request,
+    the card's expiry month for an expiry notice), so that an occasion is
+    mailed once however often the scheduler or its task runs.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHENTICATE = "authenticate", _("Authentication needed")
+        DECLINED = "declined", _("Payment declined, will retry")
+        PAUSED = "paused", _("Paused after declines")
+        CARD_EXPIRING = "card_expiring", _("Card about to expire")
+
+    recurring = models.ForeignKey(
+        RecurringGift, on_delete=models.PROTECT, related_name="notices"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=40)
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recurring", "kind", "key"], name="recurring_notice_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} notice for monthly gift #{self.recurring_id}"

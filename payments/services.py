@@ -16,7 +16,8 @@ from campaigns.services import campaign_record_paid_gift
 from donors.services import donor_apply_details, donor_get_or_create
 from payments import gateway, throttle
 from payments.currency import to_minor_units
-from payments.models import Gift, GiftEvent
+from payments.models import Gift, GiftEvent, Mandate
+from payments.recurring import period_of
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +59,40 @@ def gift_create(
     beneficiary=None,
     anonymous=False,
     language="fr",
+    method=Gift.Method.CARD,
+    monthly=False,
+    mandate: dict | None = None,
 ) -> Gift:
-    """Record a pending online gift and its donor; nothing is charged yet."""
+    """Record a pending online gift and its donor; nothing is charged yet.
+
+    ``monthly`` makes it the first payment of a new monthly gift. ``mandate``
+    (SEPA only) is what the donor accepted: ``text``, ``iban_country`` and
+    ``iban_last4``, stored with the moment of acceptance.
+    """
+    if method == Gift.Method.SEPA and not mandate:
+        raise ValueError("a SEPA gift needs the mandate the donor accepted")
     with transaction.atomic():
         details = {key: value for key, value in donor_details.items() if key != "email"}
         donor = donor_get_or_create(**donor_details)
+        mandate_row = None
+        if method == Gift.Method.SEPA:
+            mandate_row = Mandate.objects.create(
+                donor=donor, language=language, accepted_at=timezone.now(), **mandate
+            )
+        plan = None
+        if monthly:
+            from payments.recurring import recurring_create
+
+            plan = recurring_create(
+                donor=donor,
+                campaign=campaign,
+                beneficiary=beneficiary,
+                amount=amount,
+                method=method,
+                anonymous=anonymous,
+                language=language,
+                mandate=mandate_row,
+            )
         gift = Gift.objects.create(
             donor=donor,
             campaign=campaign,
@@ -70,16 +100,23 @@ def gift_create(
             amount=amount,
             anonymous=anonymous,
             language=language,
-            method=Gift.Method.CARD,
+            method=method,
             receipt_mode=gift_receipt_mode(donor, details),
             donor_details=details,
+            recurring=plan,
+            period=period_of(timezone.localdate()) if plan else "",
+            mandate=mandate_row,
         )
-        gift_record_event(gift, "created", amount=str(amount.amount))
+        gift_record_event(
+            gift, "created", amount=str(amount.amount), method=method, monthly=monthly
+        )
     logger.info(
-        "gift %s created for campaign %s (%s)",
+        "gift %s created for campaign %s (%s, %s%s)",
         gift.pk,
         campaign.pk,
         amount,
+        method,
+        f", first of monthly gift {plan.pk}" if plan else "",
         extra={"gift_id": gift.pk},
     )
     return gift
@@ -107,6 +144,7 @@ def gift_prepare_payment(gift: Gift) -> str:
             customer_id=gift.stripe_customer_id,
             gift_id=gift.pk,
             key=f"gift:{gift.pk}:setup",
+            method=gift.method,
         )
         gift.stripe_setup_intent_id = intent.id
         gift.save(
@@ -139,16 +177,25 @@ def gift_charge(gift: Gift, *, setup_intent_id: str) -> ChargeOutcome:
             customer_id=gift.stripe_customer_id,
         )
         gift.stripe_payment_method_id = setup.payment_method_id
+        if gift.recurring_id:
+            from payments.recurring import recurring_remember_payment_method
+
+            recurring_remember_payment_method(
+                gift.recurring_id,
+                customer_id=gift.stripe_customer_id,
+                payment_method_id=setup.payment_method_id,
+            )
+        metadata = {"gift_id": str(gift.pk), "campaign_id": str(gift.campaign_id)}
+        if gift.recurring_id:
+            metadata.update(recurring_id=str(gift.recurring_id), period=gift.period)
         try:
             intent = gateway.payment_intent_charge(
                 amount=gift.amount,
                 customer_id=gift.stripe_customer_id,
                 payment_method_id=setup.payment_method_id,
-                metadata={
-                    "gift_id": str(gift.pk),
-                    "campaign_id": str(gift.campaign_id),
-                },
+                metadata=metadata,
                 key=f"gift:{gift.pk}:charge:{setup.payment_method_id}",
+                method=gift.method,
             )
         except gateway.PaymentDeclined as exc:
             gift.status = Gift.Status.FAILED
@@ -293,6 +340,10 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     )
     campaign_record_paid_gift(gift=gift)
     gift_record_event(gift, "paid", source=source, payment_intent=intent.id)
+    if gift.recurring_id:
+        from payments.recurring import recurring_after_paid
+
+        recurring_after_paid(gift)
     logger.info("gift %s paid (%s)", gift.pk, source, extra={"gift_id": gift.pk})
 
     from receipts.tasks import receipt_enqueue
@@ -301,13 +352,19 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     return True
 
 
-def gift_mark_failed(gift: Gift, intent: gateway.IntentState, *, source: str) -> bool:
+def gift_mark_failed(
+    gift: Gift, intent: gateway.IntentState, *, source: str, today=None
+) -> bool:
     if gift.status != Gift.Status.PENDING:
         return False
     gift.status = Gift.Status.FAILED
     gift.failure_code = intent.failure_code or "payment_failed"
     gift.save(update_fields=["status", "failure_code", "updated_at"])
     gift_record_event(gift, "failed", source=source, code=gift.failure_code)
+    if gift.recurring_id:
+        from payments.recurring import recurring_after_failed
+
+        recurring_after_failed(gift, today=today)
     logger.info(
         "gift %s failed (%s)", gift.pk, gift.failure_code, extra={"gift_id": gift.pk}
     )

@@ -119,6 +119,9 @@ HANDLERS = {
     "payment_intent.succeeded": _handle_payment_intent,
     "payment_intent.payment_failed": _handle_payment_intent,
     "payment_intent.canceled": _handle_payment_intent,
+    # A SEPA debit sent to the bank: nothing changes until it answers, but
+    # the event is recorded as handled rather than unknown.
+    "payment_intent.processing": _handle_payment_intent,
 }
 
 

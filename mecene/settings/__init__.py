@@ -210,6 +210,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.receipt_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
     },
+    # Monthly gifts due today, early enough for a failed card to be noticed
+    # during the working day.
+    "monthly-charges": {
+        "task": "payments.tasks.charge_recurring_gifts_task",
+        "schedule": crontab(minute=0, hour=env_int("RECURRING_CHARGE_HOUR", 7)),
+    },
+    "monthly-notices-sweep": {
+        "task": "payments.tasks.recurring_notice_sweep_task",
+        "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
+    },
 }
 
 # --- Cache (rate limits shared by every web process) -------------------
@@ -272,6 +282,28 @@ if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
 # --- Gifts ----------------------------------------------------------------
 GIFT_MINIMUM_EUR = env_decimal("GIFT_MINIMUM_EUR", "1.00")
 GIFT_MAXIMUM_EUR = env_decimal("GIFT_MAXIMUM_EUR", "100000.00")
+# A monthly gift below this costs more in fees and handling than it brings.
+MONTHLY_GIFT_MINIMUM = env_decimal("MONTHLY_GIFT_MINIMUM", "5.00")
+# Monthly gifts (docs/monthly-gifts.md): the days after a month's first try
+# on which a declined payment is tried again before the gift is paused; the
+# pace of the daily run (under Stripe's rate limits); how long the links in
+# donor emails stay valid.
+try:
+    RECURRING_RETRY_DAYS = [
+        int(day) for day in env_list("RECURRING_RETRY_DAYS", "3,7,10")
+    ]
+except ValueError:
+    RECURRING_RETRY_DAYS = []
+if (
+    not RECURRING_RETRY_DAYS
+    or RECURRING_RETRY_DAYS != sorted(set(RECURRING_RETRY_DAYS))
+    or RECURRING_RETRY_DAYS[0] < 1
+):
+    raise ImproperlyConfigured("RECURRING_RETRY_DAYS must be increasing positive days")
+RECURRING_CHARGES_PER_SECOND = env_decimal("RECURRING_CHARGES_PER_SECOND", "20")
+if RECURRING_CHARGES_PER_SECOND <= 0:
+    raise ImproperlyConfigured("RECURRING_CHARGES_PER_SECOND must be positive")
+RECURRING_LINK_MAX_AGE_DAYS = env_int("RECURRING_LINK_MAX_AGE_DAYS", 45)
 TAX_RATE_INDIVIDUAL = env_decimal("TAX_RATE_INDIVIDUAL", "0.66")
 TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
 

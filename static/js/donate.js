@@ -52,9 +52,17 @@
     return !checked || checked.value === "yes";
   }
 
+  function method() {
+    const checked = form.querySelector("[name=method]:checked");
+    return checked ? checked.value : "card";
+  }
+
   function updateKind() {
     form.classList.toggle("is-company", kind() === "company");
     form.classList.toggle("not-taxed", !taxedInFrance());
+    const monthly = form.querySelector("[name=frequency]:checked");
+    form.classList.toggle("is-monthly", !!monthly && monthly.value === "monthly");
+    form.classList.toggle("is-sepa", method() === "sepa");
     updateTaxLine();
   }
 
@@ -71,7 +79,7 @@
     updateTaxLine();
   });
   form
-    .querySelectorAll("[name=kind], [name=taxed_in_france]")
+    .querySelectorAll("[name=kind], [name=taxed_in_france], [name=frequency], [name=method]")
     .forEach((r) => r.addEventListener("change", updateKind));
   updateKind();
 
@@ -161,16 +169,32 @@
       fail(data.error);
       return null;
     }
-    const setup = await stripe.confirmCardSetup(data.client_secret, {
-      payment_method: { card: card, billing_details: { name: data.billing_name } },
-    });
-    if (setup.error) {
-      // Stripe's own text is English; the donor reads ours.
-      const failedAuth =
-        setup.error.code === "setup_intent_authentication_failure" ||
-        /authenticat/i.test(setup.error.message || "");
-      fail(failedAuth ? messages.authentication_failed : messages.card_refused);
-      return null;
+    let setup;
+    if (data.method === "sepa") {
+      // The IBAN goes to Stripe as typed; the mandate was shown above and its
+      // acceptance stored by our server with the gift.
+      setup = await stripe.confirmSepaDebitSetup(data.client_secret, {
+        payment_method: {
+          sepa_debit: { iban: form.querySelector("[name=iban]").value.replace(/\s/g, "") },
+          billing_details: { name: data.billing_name, email: data.billing_email },
+        },
+      });
+      if (setup.error) {
+        fail(messages.account_refused);
+        return null;
+      }
+    } else {
+      setup = await stripe.confirmCardSetup(data.client_secret, {
+        payment_method: { card: card, billing_details: { name: data.billing_name } },
+      });
+      if (setup.error) {
+        // Stripe's own text is English; the donor reads ours.
+        const failedAuth =
+          setup.error.code === "setup_intent_authentication_failure" ||
+          /authenticat/i.test(setup.error.message || "");
+        fail(failedAuth ? messages.authentication_failed : messages.card_refused);
+        return null;
+      }
     }
     return { data: data, setupIntentId: setup.setupIntent.id };
   }

@@ -1,0 +1,549 @@
+"""Monthly gifts against the offline Stripe: first payment, the daily run,
+declines and retries, authentication, SEPA, card expiry, and the donor's
+signed link."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
+from djmoney.money import Money
+from freezegun import freeze_time
+
+from conftest import DONATE_FORM, stripe_client
+from payments.models import Gift, RecurringEvent, RecurringGift, RecurringNotice
+from payments.recurring import (
+    manage_token,
+    month_after,
+    next_charge_after,
+    recurring_charge_due,
+    recurring_pause,
+    recurring_resume,
+    recurring_stop,
+)
+from payments.tests.conftest import FAILING_IBAN, GOOD_IBAN
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_run(settings):
+    settings.RECURRING_CHARGES_PER_SECOND = Decimal(1000)
+    settings.RECURRING_RETRY_DAYS = [3, 7, 10]
+
+
+def intents_of(plan):
+    """PaymentIntents the offline Stripe holds for this plan (from metadata)."""
+    return [
+        intent
+        for intent in stripe_client().v1.payment_intents.list(params={"limit": 100})
+        if intent.metadata.to_dict().get("recurring_id") == str(plan.pk)
+    ]
+
+
+# --- The schedule's dates --------------------------------------------------------
+
+
+def test_month_after_keeps_the_charge_day_and_crosses_the_year():
+    assert month_after(date(2026, 12, 28), 28) == date(2027, 1, 28)
+    assert month_after(date(2027, 1, 31), 28) == date(2027, 2, 28)
+    assert next_charge_after(date(2027, 3, 10), 12) == date(2027, 3, 12)
+    assert next_charge_after(date(2027, 3, 12), 12) == date(2027, 4, 12)
+
+
+# --- The first payment, on the donate page -------------------------------------
+
+
+def test_first_card_payment_starts_the_plan_a_month_later(start_monthly):
+    with freeze_time("2026-12-04 10:00:00"):
+        plan, gift, outcome = start_monthly(amount="25.00")
+
+    plan.refresh_from_db()
+    assert outcome.status == "paid"
+    assert gift.status == Gift.Status.PAID
+    assert gift.period == "2026-12"
+    assert plan.status == RecurringGift.Status.ACTIVE
+    assert (plan.charge_day, plan.next_charge_on) == (4, date(2027, 1, 4))
+    assert (plan.card_exp_month, plan.card_exp_year) == (12, 2030)
+    assert plan.stripe_payment_method_id == gift.stripe_payment_method_id
+    intent = stripe_client().v1.payment_intents.retrieve(gift.stripe_payment_intent_id)
+    assert intent.metadata["recurring_id"] == str(plan.pk)
+
+
+def test_first_payment_on_the_31st_is_charged_on_the_28th(start_monthly):
+    with freeze_time("2027-01-31 10:00:00"):
+        plan, _gift, _outcome = start_monthly()
+    plan.refresh_from_db()
+    assert (plan.charge_day, plan.next_charge_on) == (28, date(2027, 2, 28))
+
+
+def test_first_sepa_payment_stores_the_mandate_reference(start_monthly):
+    plan, gift, outcome = start_monthly(method="sepa")
+    plan.refresh_from_db()
+    assert outcome.status == "paid"
+    assert plan.method == "sepa"
+    assert plan.status == RecurringGift.Status.ACTIVE
+    assert plan.mandate.iban_last4 == GOOD_IBAN[-4:]
+    assert plan.mandate.reference  # Stripe's mandate reference
+    assert gift.mandate_id == plan.mandate_id
+    method = stripe_client().v1.payment_methods.retrieve(gift.stripe_payment_method_id)
+    assert method.type == "sepa_debit"
+
+
+def test_a_declined_first_payment_leaves_a_plan_that_is_never_charged(start_monthly):
+    plan, gift, outcome = start_monthly(card="4000000000000341")
+    plan.refresh_from_db()
+    assert outcome.status == "declined"
+    assert plan.status == RecurringGift.Status.PENDING
+    assert recurring_charge_due(date(2030, 1, 1)).due == 0
+
+
+# --- The daily run ---------------------------------------------------------------
+
+
+def test_due_plan_is_charged_once_however_often_the_run_repeats(active_plan):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+
+    before = recurring_charge_due(date(2027, 1, 4))
+    first = recurring_charge_due(date(2027, 1, 5))
+    again = recurring_charge_due(date(2027, 1, 5))
+    later = recurring_charge_due(date(2027, 1, 20))
+
+    plan.refresh_from_db()
+    gift = plan.gifts.get()
+    assert (before.due, first.outcomes, again.due, later.due) == (0, {"paid": 1}, 0, 0)
+    assert gift.period == "2027-01"
+    assert gift.status == Gift.Status.PAID
+    assert gift.method == "card"
+    assert gift.receipt_mode == "annual"
+    assert plan.next_charge_on == date(2027, 2, 5)
+    assert len(intents_of(plan)) == 1
+
+
+def test_a_missed_day_is_caught_up_and_each_month_charged_once(active_plan):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    # The scheduler did not run for two months and a half.
+    recurring_charge_due(date(2027, 3, 20))
+    recurring_charge_due(date(2027, 3, 20))
+    recurring_charge_due(date(2027, 3, 20))
+    recurring_charge_due(date(2027, 3, 20))
+    periods = sorted(plan.gifts.values_list("period", flat=True))
+    assert periods == ["2027-01", "2027-02", "2027-03"]
+    plan.refresh_from_db()
+    assert plan.next_charge_on == date(2027, 4, 5)
+
+
+def test_the_command_charges_and_its_dry_run_does_not(active_plan, capsys):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    with freeze_time("2027-01-06 08:00:00"):
+        call_command("charge_recurring_gifts", "--date", "2027-01-05", "--dry-run")
+        assert "1 monthly gifts due on 2027-01-05" in capsys.readouterr().out
+        assert not plan.gifts.exists()
+        call_command("charge_recurring_gifts")
+    assert "paid 1" in capsys.readouterr().out
+    assert plan.gifts.get().status == Gift.Status.PAID
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2027-13-01", "must be a date"), ("tomorrow", "must be a date")],
+)
+def test_the_command_refuses_a_bad_date(value, message, active_plan):
+    plan = active_plan()
+    with pytest.raises(CommandError, match=message):
+        call_command("charge_recurring_gifts", "--date", value)
+    assert not plan.gifts.exists()
+
+
+def test_the_command_refuses_a_future_date_and_charges_nothing(active_plan):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    with freeze_time("2027-01-01 08:00:00"):
+        with pytest.raises(CommandError, match="in the future"):
+            call_command("charge_recurring_gifts", "--date", "2027-01-05")
+    assert not plan.gifts.exists()
+
+
+def test_stripe_down_leaves_the_month_due_and_the_next_run_charges_it(
+    active_plan, settings
+):
+    from payments import gateway
+
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    working_base = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    gateway.reset_client()
+    try:
+        down = recurring_charge_due(date(2027, 1, 5))
+    finally:
+        settings.STRIPE_API_BASE = working_base
+        gateway.reset_client()
+    plan.refresh_from_db()
+    assert down.outcomes == {"unavailable": 1}
+    assert plan.next_charge_on == date(2027, 1, 5)
+    assert not plan.gifts.exists()
+
+    up = recurring_charge_due(date(2027, 1, 5))
+    assert up.outcomes == {"paid": 1}
+    assert plan.gifts.get().status == Gift.Status.PAID
+
+
+def test_stopped_and_paused_plans_are_not_charged(active_plan):
+    paused = recurring_pause(active_plan(next_charge_on=date(2027, 1, 5)))
+    stopped = recurring_stop(active_plan(next_charge_on=date(2027, 1, 5)))
+    run = recurring_charge_due(date(2027, 1, 5))
+    assert run.due == 0
+    assert not paused.gifts.exists()
+    assert not stopped.gifts.exists()
+
+
+def test_resume_starts_at_the_next_charge_day_without_charging_missed_months(
+    active_plan,
+):
+    plan = recurring_pause(active_plan(next_charge_on=date(2027, 1, 5)))
+    plan = recurring_resume(plan, today=date(2027, 3, 10))
+    assert plan.next_charge_on == date(2027, 4, 5)
+    assert recurring_charge_due(date(2027, 3, 10)).due == 0
+
+
+# --- Declines, retries and the pause ---------------------------------------------
+
+
+def test_declined_card_is_retried_on_schedule_then_paused_and_donor_told(
+    active_plan, eager_tasks, django_capture_on_commit_callbacks
+):
+    plan = active_plan(next_charge_on=date(2027, 1, 5), kind="declines")
+    outcomes = {}
+    for offset in range(0, 16):
+        day = date(2027, 1, 5) + timedelta(days=offset)
+        with (
+            freeze_time(f"{day} 07:00:00"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            run = recurring_charge_due(day)
+        if run.outcomes:
+            outcomes[offset] = run.outcomes
+
+    plan.refresh_from_db()
+    gift = plan.gifts.get()
+    assert outcomes == {
+        0: {"declined": 1},
+        3: {"declined": 1},
+        7: {"declined": 1},
+        10: {"paused": 1},
+    }
+    assert plan.status == RecurringGift.Status.PAUSED
+    assert plan.pause_reason == RecurringGift.PauseReason.DECLINED
+    assert gift.status == Gift.Status.FAILED
+    assert gift.failure_code == "card_declined"
+    assert len(intents_of(plan)) == 4
+    kinds = sorted(plan.notices.values_list("kind", flat=True))
+    assert kinds == ["declined", "paused"]
+    subjects = [message.subject for message in mail.outbox]
+    assert subjects == [
+        "Le don de ce mois n’a pas abouti",
+        "Votre don mensuel est en pause",
+    ]
+    # Every email carries the signed link to change, pause or stop.
+    assert all("/monthly/" in message.body for message in mail.outbox)
+
+
+def test_a_new_card_resumes_a_plan_paused_by_declines(active_plan, stripe_methods):
+    from payments.recurring import (
+        recurring_finish_card_change,
+        recurring_prepare_card_change,
+    )
+
+    plan = active_plan(next_charge_on=date(2027, 1, 5), kind="declines")
+    for offset in (0, 3, 7, 10):
+        recurring_charge_due(date(2027, 1, 5) + timedelta(days=offset))
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.PAUSED
+
+    secret = recurring_prepare_card_change(plan)
+    setup_id = secret.split("_secret")[0]
+    stripe_client().v1.setup_intents.confirm(
+        setup_id,
+        params={
+            "payment_method_data": {
+                "type": "card",
+                "card": {
+                    "number": "4242424242424242",
+                    "exp_month": 6,
+                    "exp_year": 2031,
+                    "cvc": "123",
+                },
+            }
+        },
+    )
+    plan = recurring_finish_card_change(plan, setup_id, today=date(2027, 1, 16))
+    assert plan.status == RecurringGift.Status.ACTIVE
+    assert (plan.card_exp_month, plan.card_exp_year) == (6, 2031)
+    assert plan.next_charge_on == date(2027, 2, 5)
+    assert recurring_charge_due(date(2027, 2, 5)).outcomes == {"paid": 1}
+
+
+def test_a_foreign_setup_intent_cannot_change_the_card(active_plan):
+    from payments.recurring import RecurringStateError, recurring_finish_card_change
+
+    plan = active_plan()
+    with pytest.raises(RecurringStateError):
+        recurring_finish_card_change(plan, "seti_someone_else")
+
+
+# --- Authentication ----------------------------------------------------------------
+
+
+def test_a_payment_needing_authentication_mails_a_link_that_completes_it(
+    active_plan, eager_tasks, client, django_capture_on_commit_callbacks
+):
+    plan = active_plan(next_charge_on=date(2027, 1, 5), kind="3ds")
+    with (
+        freeze_time("2027-01-05 07:00:00"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = recurring_charge_due(date(2027, 1, 5))
+        recurring_charge_due(date(2027, 1, 6))
+
+    gift = plan.gifts.get()
+    assert run.outcomes == {"requires_action": 1}
+    assert gift.status == Gift.Status.PENDING
+    [message] = mail.outbox
+    assert "confirmer" in message.subject
+    link = next(
+        word for word in message.body.split() if "/monthly/authenticate/" in word
+    )
+    path = link.split("127.0.0.1:8000", 1)[-1]
+
+    with freeze_time("2027-01-07 12:00:00"):
+        page = client.get(path)
+    assert page.status_code == 200
+    client_secret = page.context["client_secret"]
+    assert client_secret.startswith(gift.stripe_payment_intent_id)
+
+    # What the fake Stripe.js does when the donor completes 3-D Secure.
+    stripe_client().raw_request(
+        "post",
+        f"/v1/payment_intents/{gift.stripe_payment_intent_id}/_authenticate",
+        success="true",
+        client_secret=client_secret,
+    )
+    answer = client.post(reverse("campaigns:gift_confirm", args=[gift.token]))
+    assert answer.json()["status"] == "paid"
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID
+
+
+# --- SEPA ----------------------------------------------------------------------------
+
+
+def test_a_sepa_debit_the_bank_fails_is_retried_like_a_decline(active_plan):
+    from payments.services import gift_refresh_from_stripe
+
+    plan = active_plan(
+        next_charge_on=date(2027, 1, 5), method="sepa", iban=FAILING_IBAN
+    )
+    run = recurring_charge_due(date(2027, 1, 5))
+    gift = plan.gifts.get()
+    assert run.outcomes == {"processing": 1}
+    assert gift.status == Gift.Status.PENDING
+
+    # The bank's answer (a webhook in production), read back from Stripe.
+    import time
+
+    deadline = time.monotonic() + 5
+    while gift.status == Gift.Status.PENDING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        gift = gift_refresh_from_stripe(gift)
+    plan.refresh_from_db()
+    assert gift.status == Gift.Status.FAILED
+    assert plan.failed_tries == 1
+    assert plan.retry_on is not None
+
+
+# --- Card expiry -------------------------------------------------------------------
+
+
+def test_card_expiring_before_the_next_payment_is_noticed_once(
+    active_plan, eager_tasks, django_capture_on_commit_callbacks
+):
+    expiring = active_plan(next_charge_on=date(2027, 1, 5), exp=(1, 2027))
+    active_plan(next_charge_on=date(2027, 1, 5), exp=(2, 2027))
+    with (
+        freeze_time("2027-01-05 07:00:00"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = recurring_charge_due(date(2027, 1, 5))
+        second = recurring_charge_due(date(2027, 1, 6))
+    assert (first.expiry_notices, second.expiry_notices) == (1, 0)
+    assert expiring.notices.get().kind == RecurringNotice.Kind.CARD_EXPIRING
+    expiry_mail = [m for m in mail.outbox if "expire" in m.subject]
+    assert len(expiry_mail) == 1
+    assert expiry_mail[0].to == [expiring.donor.email]
+
+
+# --- The donor's signed link -------------------------------------------------------
+
+
+def manage_path(plan):
+    return reverse("monthly:manage", args=[manage_token(plan)])
+
+
+def test_the_signed_link_lets_the_donor_change_pause_resume_and_stop(
+    active_plan, client
+):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    path = manage_path(plan)
+    assert client.get(path).status_code == 200
+
+    response = client.post(path, {"action": "amount", "amount": "30,50"})
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.amount == Money(Decimal("30.50"), "EUR")
+
+    client.post(path, {"action": "pause"})
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.PAUSED
+    client.post(path, {"action": "resume"})
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.ACTIVE
+    client.post(path, {"action": "stop"})
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.STOPPED
+    kinds = list(plan.events.values_list("kind", flat=True))
+    assert kinds == ["amount_changed", "paused", "resumed", "stopped"]
+
+
+@pytest.mark.parametrize("amount", ["2", "-10", "abc", "0", "1e9"])
+def test_a_bad_new_amount_is_refused_and_nothing_changes(active_plan, client, amount):
+    plan = active_plan(amount="15.00")
+    response = client.post(manage_path(plan), {"action": "amount", "amount": amount})
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.amount == Money(Decimal("15.00"), "EUR")
+    assert not RecurringEvent.objects.filter(recurring=plan).exists()
+
+
+def test_an_unknown_action_and_a_change_to_a_stopped_gift_are_refused(
+    active_plan, client
+):
+    plan = active_plan()
+    assert client.post(manage_path(plan), {"action": "delete"}).status_code == 400
+    recurring_stop(plan)
+    assert client.post(manage_path(plan), {"action": "resume"}).status_code == 409
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.STOPPED
+
+
+def test_a_forged_link_is_404_and_an_old_one_410(active_plan, client, settings):
+    plan = active_plan()
+    token = manage_token(plan)
+    forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    assert client.get(reverse("monthly:manage", args=[forged])).status_code == 404
+    assert (
+        client.post(
+            reverse("monthly:manage", args=[forged]), {"action": "stop"}
+        ).status_code
+        == 404
+    )
+    later = timedelta(days=settings.RECURRING_LINK_MAX_AGE_DAYS + 1)
+    with freeze_time(timezone.localdate() + later):
+        response = client.post(
+            reverse("monthly:manage", args=[token]), {"action": "stop"}
+        )
+    assert response.status_code == 410
+    plan.refresh_from_db()
+    assert plan.status == RecurringGift.Status.ACTIVE
+
+
+def test_the_manage_link_of_one_gift_cannot_open_the_authentication_page(
+    active_plan, client
+):
+    plan = active_plan()
+    token = manage_token(plan)
+    response = client.get(reverse("monthly:authenticate", args=[token]))
+    assert response.status_code == 404
+
+
+# --- The donate page -----------------------------------------------------------------
+
+
+def monthly_form(**overrides):
+    return {**DONATE_FORM, "frequency": "monthly", "method": "card", **overrides}
+
+
+def test_donate_page_starts_a_monthly_sepa_gift_with_its_mandate(
+    client, campaign, stripe_api
+):
+    response = client.post(
+        reverse("campaigns:donate", args=[campaign.slug]),
+        monthly_form(
+            method="sepa",
+            iban="fr14 2004 1010 0505 0001 3M02 606",
+            mandate_accepted="on",
+        ),  # fmt: skip
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["method"] == "sepa"
+    gift = Gift.objects.get()
+    assert gift.recurring.status == RecurringGift.Status.PENDING
+    assert gift.mandate.iban_last4 == "2606"
+    assert gift.mandate.iban_country == "FR"
+    assert "débiter votre compte" in gift.mandate.text
+    assert gift.mandate.accepted_at is not None
+    setup = stripe_client().v1.setup_intents.retrieve(gift.stripe_setup_intent_id)
+    assert "sepa_debit" in setup.to_dict()["payment_method_types"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        (
+            {
+                "method": "sepa",
+                "iban": "FR1420041010050500013M02607",
+                "mandate_accepted": "on",
+            },
+            "iban",
+        ),  # fmt: skip
+        ({"method": "sepa", "iban": "", "mandate_accepted": "on"}, "iban"),
+        ({"method": "sepa", "iban": GOOD_IBAN}, "mandate_accepted"),
+        (
+            {
+                "method": "sepa",
+                "iban": "US12345678901234567890",
+                "mandate_accepted": "on",
+            },
+            "iban",
+        ),  # fmt: skip
+        ({"amount": "3"}, "amount"),
+        ({"frequency": "weekly"}, "frequency"),
+        ({"method": "cash"}, "method"),
+    ],
+)
+def test_donate_page_refuses_bad_monthly_input_and_creates_nothing(
+    client, campaign, overrides, field
+):
+    response = client.post(
+        reverse("campaigns:donate", args=[campaign.slug]),
+        monthly_form(**overrides),
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Gift.objects.exists()
+    assert not RecurringGift.objects.exists()
+
+
+def test_a_three_euro_one_off_gift_is_still_fine(client, campaign, stripe_api):
+    response = client.post(
+        reverse("campaigns:donate", args=[campaign.slug]),
+        {**DONATE_FORM, "amount": "3"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert Gift.objects.get().recurring is None
