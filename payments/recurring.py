@@ -341,6 +341,15 @@ def recurring_charge_one(plan_id: int, day: date) -> str:
         # Another scheduler created this month's gift first.
         logger.info("monthly gift %s: charged elsewhere", plan_id)
         return "skipped"
+    except gateway.GatewayError:
+        # Stripe refused the request itself (an unknown customer or method, a
+        # configuration error): rolled back and left due, for a person to see.
+        logger.exception(
+            "monthly gift %s: Stripe refused the charge request; left due",
+            plan_id,
+            extra={"recurring_id": plan_id},
+        )
+        return "error"
 
 
 def _charge_locked(plan_id: int, day: date) -> str:

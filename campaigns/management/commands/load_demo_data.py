@@ -18,7 +18,8 @@ from djmoney.money import Money
 from campaigns.models import Beneficiary, Campaign, SuggestedAmount
 from campaigns.services import campaign_record_paid_gift
 from donors.services import donor_upsert
-from payments.models import Gift
+from payments.models import Gift, RecurringGift
+from payments.recurring import month_after, period_of
 from payments.services import gift_receipt_mode, gift_record_event
 from receipts.models import ReceiptEvent
 from receipts.services import receipt_issue_for_gift
@@ -108,7 +109,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             olympic, research = self._campaigns()
-        self._past_gifts(olympic, research, gifts, random.Random(seed))  # noqa: S311
+        donors = self._past_gifts(olympic, research, gifts, random.Random(seed))  # noqa: S311
+        self._monthly_gifts(olympic, donors[:4])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _ensure_staff(self):
@@ -283,6 +285,45 @@ class Command(BaseCommand):
                 campaign_record_paid_gift(gift=gift)
                 gift_record_event(gift, "paid", source="demo data")
                 self._settle(gift)
+        return donors
+
+    def _monthly_gifts(self, campaign, donors):
+        """A few monthly donors, three months in. They were set up before the
+        offline Stripe held their cards, so the demo shows them but its daily
+        run would log them as refused by Stripe."""
+        today = timezone.localdate()
+        for donor, amount in zip(donors, (10, 20, 30, 50), strict=False):
+            charge_day = min(today.day, 28)
+            with transaction.atomic():
+                plan = RecurringGift.objects.create(
+                    donor=donor,
+                    campaign=campaign,
+                    amount=Money(Decimal(amount), "EUR"),
+                    method=Gift.Method.CARD,
+                    status=RecurringGift.Status.ACTIVE,
+                    language=donor.language,
+                    charge_day=charge_day,
+                    next_charge_on=month_after(today, charge_day),
+                    started_at=timezone.now() - timedelta(days=62),
+                )
+                for months_ago in (2, 1, 0):
+                    day = today - timedelta(days=31 * months_ago)
+                    paid_at = timezone.make_aware(datetime.combine(day, time(7)))
+                    gift = Gift.objects.create(
+                        donor=donor,
+                        campaign=campaign,
+                        amount=plan.amount,
+                        language=donor.language,
+                        status=Gift.Status.PAID,
+                        paid_at=paid_at,
+                        # Monthly donors here chose the annual summary.
+                        receipt_mode="annual",
+                        recurring=plan,
+                        period=period_of(day),
+                    )
+                    campaign_record_paid_gift(gift=gift)
+                    gift_record_event(gift, "paid", source="demo data")
+                    self._settle(gift)
 
     def _settle(self, gift):
         """What the worker would have done long ago, without sending mail."""
