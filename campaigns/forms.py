@@ -95,6 +95,13 @@ class DonationForm(forms.Form):
     anonymous = forms.BooleanField(
         label=_("Keep my gift anonymous on public pages"), required=False
     )
+    newsletter = forms.BooleanField(
+        label=_(
+            "I would like to receive the foundation's newsletter by email. "
+            "I can unsubscribe at any time from my donor space."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,4 +190,10 @@ class DonationForm(forms.Form):
             "language": language,
             "taxed_in_france": data["taxed_in_france"],
             "receipt_preference": data["receipt_preference"],
+            # The exact words shown, kept as proof once the gift is paid.
+            "newsletter": (
+                {"wording": str(self.fields["newsletter"].label), "language": language}
+                if data.get("newsletter")
+                else None
+            ),
         }

@@ -13,7 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.services import campaign_record_paid_gift
-from donors.services import donor_apply_details, donor_get_or_create
+from donors.services import (
+    DONOR_FIELDS,
+    consent_record_from_gift,
+    donor_apply_details,
+    donor_get_or_create,
+)
 from payments import gateway, throttle
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent
@@ -62,7 +67,10 @@ def gift_create(
     """Record a pending online gift and its donor; nothing is charged yet."""
     with transaction.atomic():
         details = {key: value for key, value in donor_details.items() if key != "email"}
-        donor = donor_get_or_create(**donor_details)
+        donor = donor_get_or_create(
+            email=donor_details["email"],
+            **{key: details[key] for key in DONOR_FIELDS if key in details},
+        )
         gift = Gift.objects.create(
             donor=donor,
             campaign=campaign,
@@ -282,6 +290,7 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift.stripe_charge_id = intent.charge_id or gift.stripe_charge_id
     if gift.donor_details:
         donor_apply_details(gift.donor_id, gift.donor_details)
+        consent_record_from_gift(gift)
     gift.save(
         update_fields=[
             "status",
