@@ -278,6 +278,8 @@ def preferences(request, donor):
     return redirect("donorspace:preferences")
 
 
+# Error reports must not mail a donor's address to staff.
+@sensitive_post_parameters("address_line", "postal_code", "city")
 @require_http_methods(["GET", "POST"])
 @donor_required
 def address(request, donor):

@@ -1,5 +1,7 @@
 """The yearly address check: who is asked, once per donor and tax year."""
 
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -199,3 +201,16 @@ def test_the_command_refuses_a_bad_year_and_sends_nothing(donors_2026, year, mes
 
     assert mail.outbox == []
     assert not AddressCheck.objects.exists()
+
+
+def test_an_unknown_flag_is_one_line_with_exit_code_2():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "request_address_check", "--yaer", "2026"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("CommandError: ")
