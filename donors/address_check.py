@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donors.models import AddressCheck, Donor
+from donors.services import ADDRESS_FIELDS
 from payments.models import Gift
 
 logger = logging.getLogger(__name__)
@@ -161,9 +162,9 @@ def address_correct(donor: Donor, address: dict) -> AddressCheck:
 
     Receipts already issued keep the address frozen in their snapshot.
     """
-    fields = ("address_line", "postal_code", "city", "country")
     with transaction.atomic():
         Donor.objects.filter(pk=donor.pk).update(
-            **{field: address[field] for field in fields}, updated_at=timezone.now()
+            **{field: address[field] for field in ADDRESS_FIELDS},
+            updated_at=timezone.now(),
         )
         return _answer(donor, "corrected_at")

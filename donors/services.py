@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from donors.models import ConsentRecord, Donor, PreferenceChange
+from donors.models import AddressCheck, ConsentRecord, Donor, PreferenceChange
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +50,27 @@ def donor_get_or_create(*, email: str, **details) -> Donor:
     raise IntegrityError("could not create donor")
 
 
-def donor_apply_details(donor_id: int, details: dict) -> None:
-    """Bring a donor up to date with the details of their latest paid gift."""
+ADDRESS_FIELDS = ("address_line", "postal_code", "city", "country")
+
+
+def donor_apply_details(donor_id: int, details: dict, *, given_at=None) -> None:
+    """Bring a donor up to date with the details of their latest paid gift.
+
+    ``given_at`` is when the details were typed. An address the donor
+    corrected in their space after that is newer, and stays.
+    """
     changes = {field: details[field] for field in DONOR_FIELDS if field in details}
     chosen = Donor.objects.filter(pk=donor_id, language_chosen_at__isnull=False)
     if "language" in changes and chosen.exists():
         # The language picked in the donor space outranks the page's.
         del changes["language"]
+    if given_at is not None:
+        corrected = AddressCheck.objects.filter(
+            donor_id=donor_id, corrected_at__gt=given_at
+        )
+        if corrected.exists():
+            for field in ADDRESS_FIELDS:
+                changes.pop(field, None)
     if changes:
         Donor.objects.filter(pk=donor_id).update(**changes)
 

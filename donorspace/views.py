@@ -24,7 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from donors import address_check
 from donors.countries import country_name
 from donors.models import ConsentRecord, Donor
-from donors.services import consent_given, donor_preferences_update
+from donors.services import (
+    ADDRESS_FIELDS,
+    consent_given,
+    donor_preferences_update,
+)
 from payments.throttle import client_ip
 
 from . import services
@@ -284,10 +288,7 @@ def preferences(request, donor):
 @donor_required
 def address(request, donor):
     form = AddressForm(
-        initial={
-            field: getattr(donor, field)
-            for field in ("address_line", "postal_code", "city", "country")
-        }
+        initial={field: getattr(donor, field) for field in ADDRESS_FIELDS}
     )
     if request.method == "POST":
         if request.POST.get("action") == "confirm":

@@ -289,7 +289,7 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift.failure_code = ""
     gift.stripe_charge_id = intent.charge_id or gift.stripe_charge_id
     if gift.donor_details:
-        donor_apply_details(gift.donor_id, gift.donor_details)
+        donor_apply_details(gift.donor_id, gift.donor_details, given_at=gift.created_at)
         consent_record_from_gift(gift)
     gift.save(
         update_fields=[

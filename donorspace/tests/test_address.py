@@ -5,13 +5,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from freezegun import freeze_time
 from pypdf import PdfReader
 
 from donors.models import AddressCheck
 from donorspace.tests.test_space import english_client, sign_in
+from payments.gateway import IntentState
 from payments.models import Gift
+from payments.services import gift_mark_paid
 from receipts.annual import receipt_issue_annual
 from receipts.services import receipt_issue_for_gift
 
@@ -154,3 +157,30 @@ def test_the_annual_receipt_prints_the_corrected_address_and_old_ones_keep_their
     earlier.refresh_from_db()
     assert "12 rue des Écoles" in pdf_text(earlier)
     assert "3 place du Panthéon" not in pdf_text(earlier)
+
+
+def test_a_gift_form_filled_before_a_correction_does_not_undo_it(
+    client, anne, make_gift, paid_gift
+):
+    # given a gift form Anne filled with her old address, paid only later
+    # (a slow bank check), and her correction in the space in between
+    old = {"address_line": "12 rue des Écoles", "postal_code": "75005"}
+    details = {"city": "Paris", "country": "FR", "first_name": "Anne", **old}
+    gift = make_gift(donor=anne, donor_details=details)
+    client.post(URL, NEW_ADDRESS)
+
+    # when that gift is paid
+    intent = IntentState(
+        id="", status="succeeded", client_secret="", amount_minor=5000, currency="EUR"
+    )
+    with transaction.atomic():
+        gift_mark_paid(
+            Gift.objects.select_for_update().get(pk=gift.pk), intent, source="test"
+        )
+
+    # then the corrected address stays, and a later form's address applies
+    anne.refresh_from_db()
+    assert anne.address_line == "3 place du Panthéon"
+    paid_gift(donor=anne, donor_details={**details, "address_line": "9 rue Neuve"})
+    anne.refresh_from_db()
+    assert anne.address_line == "9 rue Neuve"
