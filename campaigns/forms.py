@@ -122,6 +122,13 @@ class DonationForm(forms.Form):
     mandate_accepted = forms.BooleanField(
         label=_("I accept the direct debit mandate above."), required=False
     )
+    newsletter = forms.BooleanField(
+        label=_(
+            "I would like to receive the foundation's newsletter by email. "
+            "I can unsubscribe at any time from my donor space."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,4 +272,10 @@ class DonationForm(forms.Form):
             "language": language,
             "taxed_in_france": data["taxed_in_france"],
             "receipt_preference": data["receipt_preference"],
+            # The exact words shown, kept as proof once the gift is paid.
+            "newsletter": (
+                {"wording": str(self.fields["newsletter"].label), "language": language}
+                if data.get("newsletter")
+                else None
+            ),
         }

@@ -21,9 +21,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
-from donors.models import Donor
+from donors.models import ConsentRecord, Donor
+from donors.services import consent_given, consent_record
 from payments.models import Gift, GiftEvent
 from receipts.models import Receipt, ReceiptEvent
 from receipts.selectors import issued_receipt_number
@@ -346,6 +348,35 @@ def donor_export(donor: Donor) -> dict:
             }
             for request in donor.erasure_requests.all()
         ],
+        "consents": [
+            {
+                "topic": record.topic,
+                "given": record.given,
+                "at": _when(record.at),
+                "wording": record.wording,
+                "language": record.language,
+                "source": record.source,
+            }
+            for record in donor.consents.all()
+        ],
+        "preference_changes": [
+            {
+                "preference": change.field,
+                "from": change.old_value,
+                "to": change.new_value,
+                "at": _when(change.at),
+            }
+            for change in donor.preference_changes.all()
+        ],
+        "address_checks": [
+            {
+                "year": check.year,
+                "emailed_at": _when(check.emailed_at),
+                "confirmed_at": _when(check.confirmed_at),
+                "corrected_at": _when(check.corrected_at),
+            }
+            for check in donor.address_checks.all()
+        ],
     }
 
 
@@ -372,6 +403,17 @@ def erasure_request_record(donor: Donor) -> tuple[ErasureRequest, bool]:
         # Two clicks at once: the constraint let one through.
         return erasure_request_open(donor), False
 
+    # Whoever asks to be erased wants no more newsletters; the withdrawal
+    # is kept as the consent history's last word.
+    if consent_given(donor, ConsentRecord.Topic.NEWSLETTER):
+        consent_record(
+            donor,
+            topic=ConsentRecord.Topic.NEWSLETTER,
+            given=False,
+            wording=gettext("Ask to erase my data"),
+            language=(translation.get_language() or "fr")[:2],
+            source=ConsentRecord.Source.ERASURE,
+        )
     logger.info(
         "donorspace: donor %s asked for erasure (request %s)",
         donor.pk,

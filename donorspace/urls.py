@@ -12,4 +12,6 @@ urlpatterns = [
     path("receipts/<str:number>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("export.json", views.export, name="export"),
     path("erasure/", views.erasure, name="erasure"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("address/", views.address, name="address"),
 ]

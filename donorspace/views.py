@@ -15,18 +15,25 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from donors.models import Donor
+from donors import address_check
+from donors.countries import country_name
+from donors.models import ConsentRecord, Donor
+from donors.services import (
+    ADDRESS_FIELDS,
+    consent_given,
+    donor_preferences_update,
+)
 from payments.recurring import live_plans_with_links
 from payments.throttle import client_ip
 
 from . import services
-from .forms import SignInRequestForm
+from .forms import AddressForm, PreferencesForm, SignInRequestForm
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +192,7 @@ def gifts(request, donor):
             "receipts": services.donor_receipts(donor),
             "monthly_plans": live_plans_with_links(donor),
             "erasure_request": services.erasure_request_open(donor),
+            "address_check": address_check.address_check_open(donor),
             "signed_in_until": datetime.fromtimestamp(
                 request.session[SESSION_KEY]["until"], tz=UTC
             ),
@@ -242,3 +250,73 @@ def erasure(request, donor):
     # saying so on every visit until finance has handled it.
     services.erasure_request_record(donor)
     return redirect(reverse("donorspace:gifts") + "#your-data")
+
+
+@require_http_methods(["GET", "POST"])
+@donor_required
+def preferences(request, donor):
+    newsletter = ConsentRecord.Topic.NEWSLETTER
+    if request.method == "GET":
+        form = PreferencesForm(
+            initial={
+                "newsletter": consent_given(donor, newsletter),
+                "language": donor.language if donor.language == "en" else "fr",
+                "receipt_preference": donor.receipt_preference,
+            }
+        )
+        return render(request, "donorspace/preferences.html", {"form": form})
+
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "donorspace/preferences.html", {"form": form}, status=400
+        )
+    donor_preferences_update(
+        donor,
+        language=form.cleaned_data["language"],
+        receipt_preference=form.cleaned_data["receipt_preference"],
+        newsletter=form.cleaned_data["newsletter"],
+        # The words this page showed, in the language it showed them.
+        newsletter_wording=str(form.fields["newsletter"].label),
+        wording_language=translation.get_language()[:2],
+    )
+    messages.success(request, _("Your preferences are saved."))
+    return redirect("donorspace:preferences")
+
+
+# Error reports must not mail a donor's address to staff.
+@sensitive_post_parameters("address_line", "postal_code", "city")
+@require_http_methods(["GET", "POST"])
+@donor_required
+def address(request, donor):
+    form = AddressForm(
+        initial={field: getattr(donor, field) for field in ADDRESS_FIELDS}
+    )
+    if request.method == "POST":
+        if request.POST.get("action") == "confirm":
+            address_check.address_confirm(donor)
+            messages.success(request, _("Thank you: your address is confirmed."))
+            return redirect("donorspace:address")
+        form = AddressForm(request.POST)
+        if form.is_valid():
+            address_check.address_correct(donor, form.cleaned_data)
+            messages.success(
+                request,
+                _("Your address is saved. Receipts issued from now on will print it."),
+            )
+            return redirect("donorspace:address")
+    return render(
+        request,
+        "donorspace/address.html",
+        {
+            "donor": donor,
+            "form": form,
+            # As receipts print it: in French.
+            "country": country_name(donor.country),
+            "year": address_check.address_check_year(),
+            "check": donor.address_checks.filter(
+                year=address_check.address_check_year()
+            ).first(),
+        },
+        status=400 if form.is_bound else 200,
+    )

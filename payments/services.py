@@ -13,7 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.services import campaign_record_paid_gift
-from donors.services import donor_apply_details, donor_get_or_create
+from donors.services import (
+    DONOR_FIELDS,
+    consent_record_from_gift,
+    donor_apply_details,
+    donor_get_or_create,
+)
 from payments import gateway, throttle
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent, Mandate
@@ -73,7 +78,10 @@ def gift_create(
         raise ValueError("a SEPA gift needs the mandate the donor accepted")
     with transaction.atomic():
         details = {key: value for key, value in donor_details.items() if key != "email"}
-        donor = donor_get_or_create(**donor_details)
+        donor = donor_get_or_create(
+            email=donor_details["email"],
+            **{key: details[key] for key in DONOR_FIELDS if key in details},
+        )
         mandate_row = None
         if method == Gift.Method.SEPA:
             mandate_row = Mandate.objects.create(
@@ -328,7 +336,8 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift.failure_code = ""
     gift.stripe_charge_id = intent.charge_id or gift.stripe_charge_id
     if gift.donor_details:
-        donor_apply_details(gift.donor_id, gift.donor_details)
+        donor_apply_details(gift.donor_id, gift.donor_details, given_at=gift.created_at)
+        consent_record_from_gift(gift)
     gift.save(
         update_fields=[
             "status",

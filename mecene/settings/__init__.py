@@ -202,6 +202,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.annual_receipts_task",
         "schedule": crontab(minute=0, hour=6, day_of_month="15", month_of_year="1"),
     },
+    # Before the summaries: early December for most of the year's donors,
+    # early January for those who first gave in December (once per year).
+    "address-check-december": {
+        "task": "donors.tasks.address_check_task",
+        "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="12"),
+    },
+    "address-check-january": {
+        "task": "donors.tasks.address_check_task",
+        "schedule": crontab(minute=0, hour=9, day_of_month="2", month_of_year="1"),
+    },
     "receipts-check": {
         "task": "receipts.tasks.receipts_check_task",
         "schedule": crontab(minute=30, hour=3),
