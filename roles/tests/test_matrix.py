@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from campaigns.models import Campaign
@@ -228,3 +228,40 @@ def test_each_role_does_its_own_work_only(client, role_user, world, role, case):
     else:
         assert response.status_code == 403
         assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("permission", "url", "action", "selected", "unchanged"),
+    [
+        (
+            "view_gift",
+            "/admin/payments/gift/",
+            "issue_missing_receipts",
+            lambda w: w.gift.pk,
+            lambda w: not w.gift.events.filter(kind="receipt_requested").exists(),
+        ),
+        (
+            "view_erasurerequest",
+            "/admin/donorspace/erasurerequest/",
+            "mark_handled",
+            lambda w: w.erasure.pk,
+            lambda w: ErasureRequest.objects.get(pk=w.erasure.pk).handled_at is None,
+        ),
+    ],
+)
+def test_an_admin_action_needs_more_than_seeing_the_list(
+    client, world, permission, url, action, selected, unchanged
+):
+    # Given staff who may only look at the list
+    user = User.objects.create_user("viewer", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename=permission))
+    client.force_login(user)
+
+    # When they send the action anyway
+    page = client.get(url)
+    client.post(url, {"action": action, "_selected_action": [selected(world)]})
+
+    # Then it is neither offered nor done
+    assert page.status_code == 200
+    assert f'value="{action}"'.encode() not in page.content
+    assert unchanged(world)
