@@ -55,10 +55,6 @@ def audit_record(actor, action: str, obj=None, /, **data) -> AuditEntry:
     return entry
 
 
-def current_request():
-    return _current_request.get()
-
-
 def current_user():
     """The signed-in user of the request being served, or None."""
     request = _current_request.get()

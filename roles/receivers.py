@@ -7,8 +7,10 @@ transaction. Changes to who holds which role are recorded here too.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.db import connections
 
 from roles.audit import audit_record, current_user
+from roles.models import AuditEntry
 from roles.services import roles_sync, roles_syncing
 
 
@@ -16,6 +18,13 @@ def sync_after_migrate(sender, app_config, using="default", **kwargs):
     # Runs once per migrated app, after auth created that app's permissions
     # (auth connected its receiver first), so an app installed later joins
     # its role at its first migrate.
+    needed = {
+        Group._meta.db_table,
+        Permission._meta.db_table,
+        AuditEntry._meta.db_table,
+    }
+    if not needed <= set(connections[using].introspection.table_names()):
+        return  # a partial migrate (or roles migrated back to zero)
     roles_sync(app_labels=[app_config.label], using=using)
 
 
