@@ -145,6 +145,7 @@ def main() -> int:
         "  Mécène demo is running.\n"
         f"  Campaign:     {site}/campaigns/passeport-jo/\n"
         f"  Staff admin:  {site}/admin/  (user demo, password demo-mecene-2026)\n"
+        "  One per role: demo-campagnes, demo-finance, demo-admin (same password)\n"
         f"  Test cards:   4242 4242 4242 4242 · 3-D Secure 4000 0025 0000 3155\n"
         f"  Emails land in {mail_dir}\n"
         f"  Broker:       {broker_note}\n"

@@ -18,6 +18,6 @@ class ErasureRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Mark as handled"))
+    @admin.action(description=_("Mark as handled"), permissions=["change"])
     def mark_handled(self, request, queryset):
         queryset.filter(handled_at__isnull=True).update(handled_at=timezone.now())

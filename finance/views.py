@@ -27,6 +27,7 @@ from finance.exports import (
     parse_year,
 )
 from finance.models import ReceiptBundle
+from roles.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def export_donations(request):
         return HttpResponseBadRequest(
             str(exc), content_type="text/plain; charset=utf-8"
         )
+    audit_record(request.user, "export.donations_downloaded", None, year=year)
     response = StreamingHttpResponse(
         csv_lines(donation_rows(year)), content_type="text/csv; charset=utf-8"
     )
@@ -173,6 +175,13 @@ def bundle_download(request, token):
             extra={"bundle_id": bundle.pk},
         )
         raise Http404 from None
+    audit_record(
+        request.user,
+        "bundle.downloaded",
+        bundle,
+        year=bundle.year,
+        campaign=bundle.campaign_id,
+    )
     logger.info(
         "receipt bundle %s downloaded by user %s",
         bundle.pk,

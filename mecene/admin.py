@@ -15,10 +15,10 @@ class AppendOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An append-only table: staff with the view permission read, nobody edits."""
+class ReadOnlyAdminMixin:
+    """For tables filled by the application only: staff may look, never edit."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -26,3 +26,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """An append-only table as a whole admin: staff with the view permission
+    read it, nobody edits or deletes."""

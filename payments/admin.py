@@ -9,9 +9,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from djmoney.money import Money
 
 from campaigns.forms import AmountField
-from mecene.admin import AppendOnlyInline
+from mecene.admin import AppendOnlyInline, ReadOnlyAdmin
 from payments import gateway
 from payments.models import (
     Gift,
@@ -171,7 +172,10 @@ class GiftAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Issue missing receipts of the selected paid gifts"))
+    @admin.action(
+        description=_("Issue missing receipts of the selected paid gifts"),
+        permissions=["issue_receipts"],
+    )
     def issue_missing_receipts(self, request, queryset):
         from receipts.tasks import receipt_enqueue
 
@@ -188,6 +192,20 @@ class GiftAdmin(admin.ModelAdmin):
             % {"count": queued},
         )
 
+    def has_issue_receipts_permission(self, request):
+        return request.user.has_perm("receipts.add_receipt")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # In the admin's transaction: the edit and its trace go together.
+            gift_record_event(
+                obj,
+                "edited",
+                actor=request.user,
+                **{name: _event_value(obj, name) for name in form.changed_data},
+            )
+
     @admin.display(description=_("donor"))
     def donor_link(self, gift):
         url = reverse("admin:donors_donor_change", args=[gift.donor_id])
@@ -203,6 +221,13 @@ class GiftAdmin(admin.ModelAdmin):
     @admin.display(description=_("receipt"), ordering="issued_receipt")
     def receipt_number(self, gift):
         return gift.issued_receipt or "—"
+
+
+def _event_value(gift, name):
+    value = getattr(gift, name)
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    return value.isoformat() if value is not None else None
 
 
 @admin.register(StripeEvent)
@@ -295,16 +320,7 @@ class RecurringGiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
+class MandateAdmin(ReadOnlyAdmin):
     list_display = ("id", "donor", "iban_country", "iban_last4", "accepted_at")
     search_fields = ("donor__email", "reference")
     readonly_fields = [f.name for f in Mandate._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

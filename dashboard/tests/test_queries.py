@@ -51,8 +51,8 @@ def bulk_paid_gifts(campaign, count: int) -> None:
 
 @pytest.fixture
 def staff_client(client, db):
-    user = User.objects.create_user("finance", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_gift"))
+    user = User.objects.create_user("manager", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dailytotal"))
     client.force_login(user)
     return client
 

@@ -17,9 +17,9 @@ EMAIL = "anne.martin@example.org"
 
 @pytest.fixture
 def staff_client(client, db):
-    """A signed-in staff member allowed to see gifts."""
-    user = User.objects.create_user("finance", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_gift"))
+    """A signed-in staff member allowed to see the dashboard."""
+    user = User.objects.create_user("manager", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dailytotal"))
     client.force_login(user)
     return client
 
@@ -55,8 +55,8 @@ def test_a_visitor_is_sent_to_the_staff_login(client, campaign):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_without_the_gift_permission_are_refused(client, campaign):
-    # Given a staff member who may not see gifts
+def test_staff_without_the_dashboard_permission_are_refused(client, campaign):
+    # Given a staff member who may not see the dashboard
     client.force_login(User.objects.create_user("editor", is_staff=True))
 
     # Then the page and its data are refused

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -23,9 +24,16 @@ from payments.recurring import month_after, period_of
 from payments.services import gift_receipt_mode, gift_record_event
 from receipts.models import ReceiptEvent
 from receipts.services import receipt_issue_for_gift
+from roles.services import roles_sync
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-mecene-2026"  # noqa: S105 - printed by make demo, local only
+# One account per role (docs/roles.md), same local-only password.
+DEMO_ROLE_USERS = {
+    "demo-campagnes": "Campaign manager",
+    "demo-finance": "Finance",
+    "demo-admin": "Administrator",
+}
 
 ATHLETES = [
     (
@@ -121,6 +129,15 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        roles_sync()
+        for username, group in DEMO_ROLE_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                user.groups.add(Group.objects.get(name=group))
 
     def _campaigns(self):
         today = timezone.localdate()
