@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "donorspace",
     "fx",
     "dashboard",
+    "offline",
 ]
 
 MIDDLEWARE = [
