@@ -8,15 +8,49 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.forms import AmountField
 from offline.models import Batch, BatchLine
 from offline.selectors import donor_candidates
 from offline.services import BatchRefused, batch_post, batch_problems
+
+
+def accept_typed_amount(field) -> None:
+    """Let a money field take "150,50" or "1 000" as the donate page does.
+
+    djmoney's amount box is a number input that only takes "150.50".
+    """
+    amount = AmountField(
+        max_digits=field.fields[0].max_digits,
+        decimal_places=field.fields[0].decimal_places,
+        localize=False,
+    )
+    field.fields = (amount, field.fields[1])
+    field.widget.widgets[0] = forms.TextInput(attrs={"inputmode": "decimal"})
+
+
+class BatchLineForm(forms.ModelForm):
+    class Meta:
+        model = BatchLine
+        # What staff type; ``gift`` is set by posting only.
+        fields = [
+            f.name
+            for f in BatchLine._meta.fields
+            if f.editable and f.name not in ("id", "batch", "gift")
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accept_typed_amount(self.fields["amount"])
 
 
 class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
         fields = ("campaign", "label", "expected_count", "expected_total")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accept_typed_amount(self.fields["expected_total"])
 
     def clean(self):
         data = super().clean()
@@ -35,6 +69,7 @@ class BatchForm(forms.ModelForm):
 
 class BatchLineInline(admin.StackedInline):
     model = BatchLine
+    form = BatchLineForm
     extra = 1
     raw_id_fields = ("donor",)
     readonly_fields = ("candidates", "gift_link")
@@ -99,14 +134,25 @@ class BatchLineInline(admin.StackedInline):
         url = reverse("admin:payments_gift_change", args=[line.gift_id])
         return format_html('<a href="{}">{}</a>', url, line.gift)
 
+    # Lines are part of their batch: whoever may type a batch may type its
+    # lines, so the batch's own permissions govern them.
+    def _may_edit(self, request, obj) -> bool:
+        perm = "offline.add_batch" if obj is None else "offline.change_batch"
+        return _is_draft(obj) and request.user.has_perm(perm)
+
     def has_add_permission(self, request, obj=None):
-        return _is_draft(obj) and super().has_add_permission(request, obj)
+        return self._may_edit(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return _is_draft(obj) and super().has_change_permission(request, obj)
+        return self._may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return _is_draft(obj) and super().has_delete_permission(request, obj)
+        return self._may_edit(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("offline.view_batch") or self._may_edit(
+            request, obj
+        )
 
 
 def _is_draft(batch) -> bool:
