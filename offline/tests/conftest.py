@@ -24,6 +24,16 @@ CHEQUE_LINE = {
     "country": "FR",
 }
 
+# The same line for a company donor.
+COMPANY = {
+    "kind": "company",
+    "first_name": "",
+    "last_name": "",
+    "company_name": "Acme Sport",
+    "legal_form": "SAS",
+    "siren": "732829320",
+}
+
 
 @pytest.fixture
 def make_batch(db, campaign):

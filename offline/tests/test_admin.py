@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from offline.models import Batch, BatchLine
+from offline.tests.conftest import CHEQUE_LINE
 from payments.models import Gift
 
 pytestmark = pytest.mark.django_db
@@ -88,28 +89,21 @@ def test_posted_batch_is_read_only(client, make_batch, poster):
 
 
 def line_form(prefix: str = "lines-0", **overrides) -> dict:
+    """The inline's fields for the factories' cheque, as the browser sends them."""
     fields = {
-        "method": "cheque",
-        "amount_0": "1000.50",
-        "amount_1": "EUR",
-        "received_on": "2026-03-02",
-        "cheque_number": "0012345",
-        "cheque_bank": "Banque Postale",
-        "cheque_date": "2026-02-27",
-        "kind": "individual",
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.org",
-        "address_line": "4 place du Panthéon",
-        "postal_code": "75005",
-        "city": "Paris",
-        "country": "FR",
-        "language": "fr",
-        "taxed_in_france": "on",
-        "receipt_preference": "per_gift",
-        "donor_choice": "",
-        **overrides,
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in CHEQUE_LINE.items()
+        if key != "amount"
     }
+    fields.update(
+        amount_0="1000.50",
+        amount_1="EUR",
+        language="fr",
+        taxed_in_france="on",
+        receipt_preference="per_gift",
+        donor_choice="",
+    )
+    fields.update(overrides)
     return {f"{prefix}-{key}": value for key, value in fields.items()}
 
 

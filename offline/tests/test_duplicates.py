@@ -7,6 +7,7 @@ from donors.models import Donor
 from offline.models import BatchLine
 from offline.selectors import donor_candidates
 from offline.services import BatchRefused, batch_post
+from offline.tests.conftest import COMPANY
 from payments.models import Gift
 
 pytestmark = pytest.mark.django_db
@@ -136,16 +137,6 @@ def test_company_matches_on_its_name_and_postcode(make_donor, make_batch, poster
         legal_form="SAS",
         siren="732829320",
     )
-    batch = make_batch(
-        {
-            "kind": "company",
-            "first_name": "",
-            "last_name": "",
-            "company_name": "Acme Sport",
-            "legal_form": "SAS",
-            "siren": "732829320",
-            "email": "",
-        }
-    )
+    batch = make_batch({**COMPANY, "email": ""})
 
     assert donor_candidates(batch.lines.get()) == [company]

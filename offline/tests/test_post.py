@@ -13,6 +13,7 @@ from dashboard.models import DailyTotal
 from donors.models import Donor
 from offline.models import Batch, BatchLine
 from offline.services import BatchRefused, batch_post
+from offline.tests.conftest import COMPANY
 from payments.models import Gift, GiftEvent
 from receipts.models import Receipt
 
@@ -58,12 +59,7 @@ def test_balanced_batch_posts_one_paid_gift_per_line_and_moves_totals(
             "transfer_reference": "VIR SEPA ACME 2026-03",
             "cheque_number": "",
             "cheque_date": None,
-            "kind": "company",
-            "first_name": "",
-            "last_name": "",
-            "company_name": "Acme Sport",
-            "legal_form": "SAS",
-            "siren": "732829320",
+            **COMPANY,
             "email": "mecenat@acme.example",
         },
         {
@@ -240,9 +236,7 @@ def test_transfer_without_reference_and_company_without_siren_are_refused(
             "method": "transfer",
             "cheque_number": "",
             "cheque_date": None,
-            "kind": "company",
-            "company_name": "Acme Sport",
-            "legal_form": "SAS",
+            **COMPANY,
             "siren": "732829321",
         }
     )
