@@ -129,9 +129,10 @@ def batch_post(batch_id: int, *, actor) -> Batch:
             )
             raise BatchRefused(problems)
 
+        donors = _lines_donors(lines)
         for line in lines:
             line.gift = gift_record_offline(
-                donor=_line_donor(line),
+                donor=donors[line.pk],
                 campaign=batch.campaign,
                 amount=line.amount,
                 method=line.method,
@@ -168,19 +169,48 @@ def _line_details(line: BatchLine) -> dict:
     return details
 
 
-def _line_donor(line: BatchLine) -> Donor:
-    if line.donor_choice == BatchLine.DonorChoice.EXISTING:
-        return line.donor
+def _lines_donors(lines: list[BatchLine]) -> dict[int, Donor]:
+    """Each line's donor: the one staff chose, locked, or a new one.
+
+    Every donor is locked or created before any gift moves the campaign's
+    totals, in primary-key order, as a card payment also locks its donor
+    before the campaign: two batches, or a batch and a card payment, then
+    never wait for each other in a circle. Lines with one new email are one
+    new donor, as everywhere else.
+    """
+    chosen_ids = sorted(
+        {line.donor_id for line in lines if line.donor_choice == "existing"}
+    )
+    chosen = {
+        donor.pk: donor
+        for donor in Donor.objects.select_for_update()
+        .filter(pk__in=chosen_ids)
+        .order_by("pk")
+    }
+    donors, created = {}, {}
+    for line in lines:
+        if line.donor_choice == BatchLine.DonorChoice.EXISTING:
+            donors[line.pk] = chosen[line.donor_id]
+            continue
+        email = line.email.strip()
+        if email.lower() not in created:
+            created[email.lower()] = _donor_create(line, email)
+        donors[line.pk] = created[email.lower()]
+    return donors
+
+
+def _donor_create(line: BatchLine, email: str) -> Donor:
     # A donor created meanwhile with this email (another batch, the donate
     # page) is a candidate staff have not seen: refuse rather than merge.
     try:
         with transaction.atomic():
-            return Donor.objects.create(email=line.email.strip(), **_line_details(line))
+            return Donor.objects.create(email=email, **_line_details(line))
     except IntegrityError as exc:
         raise BatchRefused(
             [
                 _(
-                    "A donor with the email of line #%(id)s appeared meanwhile; check it."
+                    "A donor with the email of line #%(id)s appeared meanwhile; "
+                    "check it."
                 )
                 % {"id": line.pk}
             ]

@@ -1,7 +1,10 @@
 """A line that may be a known donor waits for staff to say which it is."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
+from djmoney.money import Money
 
 from donors.models import Donor
 from offline.models import BatchLine
@@ -29,6 +32,10 @@ def known(make_donor):
         postal_code="75005",
         address_line="4 place du Panthéon",
     )
+
+
+def eur(amount: str) -> Money:
+    return Money(Decimal(amount), "EUR")
 
 
 def refusal(batch, actor) -> list[str]:
@@ -140,3 +147,14 @@ def test_company_matches_on_its_name_and_postcode(make_donor, make_batch, poster
     batch = make_batch({**COMPANY, "email": ""})
 
     assert donor_candidates(batch.lines.get()) == [company]
+
+
+def test_two_cheques_from_one_new_donor_make_one_donor(make_batch, campaign, poster):
+    batch = make_batch({}, {"email": "PAUL.durand@example.org", "amount": eur("30")})
+
+    batch_post(batch.pk, actor=poster)
+
+    donor = Donor.objects.get()
+    assert donor.gifts.count() == 2
+    campaign.refresh_from_db()
+    assert (campaign.gift_count, campaign.donor_count) == (2, 1)
