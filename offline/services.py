@@ -110,7 +110,9 @@ def batch_post(batch_id: int, *, actor) -> Batch:
     """
     with transaction.atomic():
         batch = (
-            Batch.objects.select_for_update()
+            # Not the campaign's row: it is locked last, when the totals
+            # move, as a card payment locks it (see _lines_donors).
+            Batch.objects.select_for_update(of=("self",))
             .select_related("campaign")
             .get(pk=batch_id)
         )
