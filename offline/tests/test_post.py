@@ -259,3 +259,19 @@ def test_posting_a_posted_batch_again_is_refused_and_adds_nothing(
     campaign.refresh_from_db()
     assert Gift.objects.count() == 2
     assert campaign.raised == eur("300.00")
+
+
+def test_cheque_received_in_december_is_receipted_in_that_year(
+    make_batch, poster, eager_tasks, django_capture_on_commit_callbacks
+):
+    # given a cheque that arrived on 31 December and is typed in January
+    batch = make_batch({"received_on": datetime.date(2025, 12, 31)})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_post(batch.pk, actor=poster)
+
+    # then its receipt belongs to the year the cheque was received
+    receipt = Receipt.objects.get()
+    assert receipt.year == 2025
+    assert receipt.number.startswith("2025-")
+    assert receipt.snapshot["payments"][0]["method"] == "cheque"
