@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,15 @@ from offline.selectors import donor_candidates
 from offline.services import BatchRefused, batch_post, batch_problems
 
 
-def accept_typed_amount(field) -> None:
+def accept_typed_amount(form, name: str) -> None:
     """Let a money field take "150,50" or "1 000" as the donate page does.
 
-    djmoney's amount box is a number input that only takes "150.50".
+    djmoney's amount box is a number input that only takes "150.50". A
+    read-only page (a posted batch) has no such field.
     """
+    field = form.fields.get(name)
+    if field is None:
+        return
     amount = AmountField(
         max_digits=field.fields[0].max_digits,
         decimal_places=field.fields[0].decimal_places,
@@ -40,7 +45,7 @@ class BatchLineForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        accept_typed_amount(self.fields["amount"])
+        accept_typed_amount(self, "amount")
 
 
 class BatchForm(forms.ModelForm):
@@ -50,7 +55,7 @@ class BatchForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        accept_typed_amount(self.fields["expected_total"])
+        accept_typed_amount(self, "expected_total")
 
     def clean(self):
         data = super().clean()
@@ -112,7 +117,7 @@ class BatchLineInline(admin.StackedInline):
         if not found:
             return gettext("None: a new donor will be created.")
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),  # noqa: S308 - a constant
             '<a href="{}" target="_blank">#{} {}</a> ({}, {} {})',
             (
                 (

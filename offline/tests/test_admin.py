@@ -157,3 +157,33 @@ def test_bad_lines_are_refused_with_a_message(
     assert message in response.content.decode()
     assert not Batch.objects.exists()
     assert not BatchLine.objects.exists()
+
+
+def test_batch_page_shows_the_possible_existing_donors(
+    client, make_batch, make_donor, poster
+):
+    known = make_donor(email="paul.durand@example.org", first_name="Paul")
+    batch = make_batch()
+    client.force_login(poster)
+
+    page = client.get(reverse("admin:offline_batch_change", args=[batch.pk]))
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert reverse("admin:donors_donor_change", args=[known.pk]) in content
+    assert known.masked_email in content
+    assert known.email not in content.replace('value="paul.durand@example.org"', "")
+
+
+def test_posted_batch_page_links_each_gift(client, make_batch, poster):
+    batch = make_batch()
+    client.force_login(poster)
+    client.post(post_url(batch))
+
+    page = client.get(reverse("admin:offline_batch_change", args=[batch.pk]))
+
+    gift = Gift.objects.get()
+    assert page.status_code == 200
+    assert (
+        reverse("admin:payments_gift_change", args=[gift.pk]) in page.content.decode()
+    )
