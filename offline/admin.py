@@ -87,6 +87,7 @@ class BatchLineInline(admin.StackedInline):
                     ("cheque_number", "cheque_bank", "cheque_date"),
                     "transfer_reference",
                     "beneficiary",
+                    "anonymous",
                 )
             },
         ),

@@ -166,6 +166,14 @@ class BatchLine(models.Model):
         default="per_gift",
     )
 
+    # A cheque or a transfer carries no consent to be named on public pages,
+    # unlike the donate form's box; staff untick this when the donor agreed.
+    anonymous = models.BooleanField(
+        _("anonymous"),
+        default=True,
+        help_text=_("Never show the donor's name publicly."),
+    )
+
     donor_choice = models.CharField(
         _("donor"), max_length=10, choices=DonorChoice, blank=True
     )

@@ -141,6 +141,7 @@ def batch_post(batch_id: int, *, actor) -> Batch:
                 received_on=line.received_on,
                 donor_details=_line_details(line),
                 beneficiary=line.beneficiary,
+                anonymous=line.anonymous,
                 actor=actor,
                 batch=batch.pk,
                 **_line_reference(line),

@@ -323,6 +323,7 @@ def gift_record_offline(
     received_on,
     donor_details: dict,
     beneficiary=None,
+    anonymous=True,
     actor=None,
     **reference,
 ) -> Gift:
@@ -340,6 +341,7 @@ def gift_record_offline(
         beneficiary=beneficiary,
         amount=amount,
         method=method,
+        anonymous=anonymous,
         status=Gift.Status.PAID,
         paid_at=timezone.now(),
         received_on=received_on,

@@ -89,6 +89,8 @@ def test_balanced_batch_posts_one_paid_gift_per_line_and_moves_totals(
         ("cash", eur("20.50"), "paid"),
     ]
     assert {g.received_on for g in gifts} == {datetime.date(2026, 3, 2)}
+    # A cheque gives no consent to be named publicly.
+    assert {g.anonymous for g in gifts} == {True}
     assert all(g.paid_at for g in gifts)
     assert [line.gift_id for line in batch.lines.order_by("pk")] == [
         g.pk for g in gifts
@@ -117,7 +119,9 @@ def test_balanced_batch_posts_one_paid_gift_per_line_and_moves_totals(
 
 
 def test_new_donors_are_created_from_the_line(make_batch, poster):
-    batch = make_batch({"language": "en", "receipt_preference": "annual"})
+    batch = make_batch(
+        {"language": "en", "receipt_preference": "annual", "anonymous": False}
+    )
 
     batch_post(batch.pk, actor=poster)
 
@@ -129,7 +133,8 @@ def test_new_donors_are_created_from_the_line(make_batch, poster):
         "75005",
     )
     assert (donor.language, donor.receipt_preference) == ("en", "annual")
-    assert Gift.objects.get().receipt_mode == "annual"
+    gift = Gift.objects.get()
+    assert (gift.receipt_mode, gift.anonymous) == ("annual", False)
 
 
 def test_batch_with_a_line_missing_is_refused_and_nothing_is_posted(
