@@ -280,3 +280,18 @@ def test_cheque_received_in_december_is_receipted_in_that_year(
     assert receipt.year == 2025
     assert receipt.number.startswith("2025-")
     assert receipt.snapshot["payments"][0]["method"] == "cheque"
+
+
+def test_a_card_gift_cannot_be_recorded_as_offline(make_donor, campaign):
+    from payments.services import GiftStateError, gift_record_offline
+
+    with pytest.raises(GiftStateError):
+        gift_record_offline(
+            donor=make_donor(),
+            campaign=campaign,
+            amount=eur("10.00"),
+            method="card",
+            received_on=datetime.date(2026, 3, 2),
+            donor_details={},
+        )
+    assert Gift.objects.count() == 0
