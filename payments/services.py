@@ -27,6 +27,10 @@ from payments.recurring import period_of
 logger = logging.getLogger(__name__)
 
 
+# Money that reaches the foundation outside Stripe, recorded by staff.
+OFFLINE_METHODS = (Gift.Method.CHEQUE, Gift.Method.TRANSFER, Gift.Method.CASH)
+
+
 class GiftStateError(Exception):
     """The gift is not in a state that allows this step."""
 
@@ -347,8 +351,18 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
             "updated_at",
         ]
     )
+    gift_count_paid(gift, source=source, payment_intent=intent.id)
+    return True
+
+
+def gift_count_paid(gift: Gift, *, source: str, actor=None, **data) -> None:
+    """What follows every payment, online or offline: totals, history, receipt.
+
+    Must run in the transaction that made the gift paid, so totals and gift
+    states never disagree; the receipt is queued only once that commits.
+    """
     campaign_record_paid_gift(gift=gift)
-    gift_record_event(gift, "paid", source=source, payment_intent=intent.id)
+    gift_record_event(gift, "paid", actor=actor, source=source, **data)
     if gift.recurring_id:
         from payments.recurring import recurring_after_paid
 
@@ -358,7 +372,50 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     from receipts.tasks import receipt_enqueue
 
     transaction.on_commit(lambda: receipt_enqueue(gift.pk))
-    return True
+
+
+def gift_record_offline(
+    *,
+    donor,
+    campaign,
+    amount,
+    method: str,
+    received_on,
+    donor_details: dict,
+    beneficiary=None,
+    anonymous=True,
+    actor=None,
+    **reference,
+) -> Gift:
+    """Record a cheque, transfer or cash gift that has already reached us.
+
+    The gift is paid from the start and dated by ``received_on`` (receipts
+    use it); the donor's details typed with it replace their stored ones, as
+    an online gift's do once paid. Must run inside the caller's transaction.
+    """
+    if method not in OFFLINE_METHODS:
+        raise GiftStateError(f"{method} is not an offline payment method")
+    gift = Gift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        beneficiary=beneficiary,
+        amount=amount,
+        method=method,
+        anonymous=anonymous,
+        status=Gift.Status.PAID,
+        paid_at=timezone.now(),
+        received_on=received_on,
+        language=donor_details.get("language", donor.language),
+        receipt_mode=gift_receipt_mode(donor, donor_details),
+        donor_details=donor_details,
+    )
+    if donor_details:
+        donor_apply_details(donor.pk, donor_details)
+    gift_record_event(
+        gift, "created", actor=actor, amount=str(amount.amount), method=method
+    )
+    gift_count_paid(gift, source="offline", actor=actor, **reference)
+    return gift
 
 
 def gift_mark_failed(

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fx",
     "dashboard",
     "roles",
+    "offline",
 ]
 
 MIDDLEWARE = [
