@@ -20,6 +20,7 @@ from offline.checks import line_problems
 from offline.models import Batch, BatchLine
 from offline.selectors import donor_candidates
 from payments.services import gift_record_offline
+from roles.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,10 @@ def batch_post(batch_id: int, *, actor) -> Batch:
         batch.posted_by = actor
         batch.posted_at = timezone.now()
         batch.save(update_fields=["status", "posted_by", "posted_at"])
+        audit_record(
+            actor, "offline.batch_posted", batch,
+            gifts=len(lines), total=batch.expected_total,
+        )  # fmt: skip
     logger.info(
         "batch %s posted: %s gifts, %s",
         batch.pk,

@@ -82,6 +82,10 @@ def test_balanced_batch_posts_one_paid_gift_per_line_and_moves_totals(
     batch.refresh_from_db()
     assert batch.status == Batch.Status.POSTED
     assert (batch.posted_by, batch.posted_at is not None) == (poster, True)
+    from roles.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="offline.batch_posted")
+    assert (entry.actor, entry.object_id) == (poster, str(batch.pk))
     gifts = Gift.objects.order_by("pk")
     assert [(g.method, g.amount, g.status) for g in gifts] == [
         ("cheque", eur("150.00"), "paid"),
