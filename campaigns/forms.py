@@ -130,6 +130,17 @@ class DonationForm(forms.Form):
         required=False,
     )
 
+    # The tags of the link that brought the donor (campaigns/sources.py).
+    utm_source = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput
+    )
+    utm_medium = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput
+    )
+    utm_campaign = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput
+    )
+
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign

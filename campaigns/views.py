@@ -15,6 +15,7 @@ from djmoney.money import Money
 
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
+from campaigns.sources import utm_from, utm_query
 from campaigns.tax import cost_after_relief
 from payments import gateway, throttle
 from payments.models import Gift
@@ -49,7 +50,11 @@ def campaign_embed(request, slug):
     Donate link opens the donate page in a new tab, out of the frame.
     """
     campaign = get_object_or_404(_public_campaigns(), slug=slug)
-    return render(request, "campaigns/embed.html", {"campaign": campaign})
+    return render(
+        request,
+        "campaigns/embed.html",
+        {"campaign": campaign, "utm_query": utm_query(request.GET)},
+    )
 
 
 @require_GET
@@ -59,7 +64,11 @@ def campaign_detail(request, slug):
     return render(
         request,
         "campaigns/detail.html",
-        {"campaign": campaign, "beneficiaries": beneficiaries},
+        {
+            "campaign": campaign,
+            "beneficiaries": beneficiaries,
+            "utm_query": utm_query(request.GET),
+        },
     )
 
 
@@ -90,6 +99,7 @@ def donate(request, slug):
         initial = {}
         if request.GET.get("amount", "").replace(".", "", 1).isdigit():
             initial["amount"] = request.GET["amount"]
+        initial.update(utm_from(request.GET))
         form = DonationForm(campaign=campaign, initial=initial)
         return _render_donate(request, campaign, form)
 
@@ -119,6 +129,7 @@ def donate(request, slug):
         method=form.cleaned_data["method"],
         monthly=form.cleaned_data["frequency"] == "monthly",
         mandate=form.mandate(),
+        source=utm_from(form.cleaned_data),
     )
     try:
         client_secret = gift_prepare_payment(gift)

@@ -127,6 +127,11 @@ class Gift(models.Model):
         verbose_name=_("monthly gift"),
     )
     period = models.CharField(_("month paid for"), max_length=7, blank=True)
+    # The UTM tags of the link that brought the donor (campaigns/sources.py);
+    # a monthly gift's payments keep those of its first.
+    utm_source = models.CharField(_("source (UTM)"), max_length=60, blank=True)
+    utm_medium = models.CharField(_("medium (UTM)"), max_length=60, blank=True)
+    utm_campaign = models.CharField(_("campaign tag (UTM)"), max_length=60, blank=True)
     mandate = models.ForeignKey(
         "payments.Mandate",
         on_delete=models.PROTECT,
@@ -222,6 +227,18 @@ class Gift(models.Model):
         if self.received_on:
             return self.received_on
         return timezone.localtime(self.paid_at).date() if self.paid_at else None
+
+    @property
+    def period_label(self) -> str:
+        """The month a monthly payment is for, in words ("December 2026")."""
+        if not self.period:
+            return ""
+        from datetime import date
+
+        from django.utils.formats import date_format
+
+        year, month = (int(part) for part in self.period.split("-"))
+        return date_format(date(year, month, 1), "F Y")
 
     @property
     def net_amount(self):
@@ -434,6 +451,9 @@ class RecurringGift(models.Model):
     language = models.CharField(_("language"), max_length=2, default="fr")
     # The day of the month payments are taken (the first payment's day,
     # capped at 28 so that every month has it).
+    utm_source = models.CharField(_("source (UTM)"), max_length=60, blank=True)
+    utm_medium = models.CharField(_("medium (UTM)"), max_length=60, blank=True)
+    utm_campaign = models.CharField(_("campaign tag (UTM)"), max_length=60, blank=True)
     charge_day = models.PositiveSmallIntegerField(_("day of the month"), default=1)
     next_charge_on = models.DateField(_("next payment on"), null=True, blank=True)
     # After a decline: how many tries the current month has had, and when the
@@ -516,6 +536,7 @@ class RecurringNotice(models.Model):
         DECLINED = "declined", _("Payment declined, will retry")
         PAUSED = "paused", _("Paused after declines")
         CARD_EXPIRING = "card_expiring", _("Card about to expire")
+        FIRST_FAILED = "first_failed", _("First payment refused by the bank")
 
     recurring = models.ForeignKey(
         RecurringGift, on_delete=models.PROTECT, related_name="notices"

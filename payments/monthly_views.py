@@ -7,6 +7,7 @@ a POST carrying the same token, and is recorded on the gift's history.
 
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +33,7 @@ from payments.recurring import (
     recurring_resume,
     recurring_stop,
 )
+from payments.sepa import iban_error, mandate_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def _render_manage(request, plan, token, form, status=200):
             )[:12],
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "mandate_text": mandate_text(),
             "js_messages": {
                 "working": _("Saving…"),
                 "card_refused": _(
@@ -122,8 +125,31 @@ def card_start(request, token):
         plan = plan_from_token(token)
     except (LinkExpired, LinkInvalid):
         return JsonResponse({"error": _("This link is not valid.")}, status=404)
+    mandate = None
+    if plan.method == Gift.Method.SEPA:
+        try:
+            payload = json.loads(request.body or b"{}")
+            iban = re.sub(r"[\s-]", "", str(payload.get("iban", ""))).upper()
+            accepted = payload.get("mandate_accepted") is True
+        except (ValueError, AttributeError):
+            return JsonResponse({"error": _("Malformed request.")}, status=400)
+        error = (
+            iban_error(iban) if iban else _("Enter the IBAN of the account to debit.")
+        )
+        if error:
+            return JsonResponse({"error": error}, status=400)
+        if not accepted:
+            return JsonResponse(
+                {"error": _("A direct debit needs your agreement to the mandate.")},
+                status=400,
+            )
+        mandate = {
+            "text": mandate_text(),
+            "iban_country": iban[:2],
+            "iban_last4": iban[-4:],
+        }
     try:
-        client_secret = recurring_prepare_card_change(plan)
+        client_secret = recurring_prepare_card_change(plan, mandate=mandate)
     except RecurringStateError:
         return JsonResponse({"error": _("This monthly gift is stopped.")}, status=409)
     except gateway.GatewayUnavailable:
@@ -173,7 +199,14 @@ def authenticate(request, token):
     except (LinkExpired, LinkInvalid) as exc:
         return _link_problem(request, exc)
     client_secret = ""
-    if gift.status == Gift.Status.PENDING and gift.stripe_payment_intent_id:
+    stopped = (
+        gift.recurring is not None
+        and gift.recurring.status == RecurringGift.Status.STOPPED
+    )
+    if stopped:
+        # The donor stopped the gift since: this month is not taken either.
+        pass
+    elif gift.status == Gift.Status.PENDING and gift.stripe_payment_intent_id:
         try:
             intent = gateway.payment_intent_retrieve(gift.stripe_payment_intent_id)
         except gateway.GatewayUnavailable:
@@ -201,6 +234,6 @@ def authenticate(request, token):
                     "The payment was not authenticated by your bank. Nothing was charged."
                 ),
             },
-            "is_recurring": isinstance(gift.recurring, RecurringGift),
+            "stopped": stopped,
         },
     )

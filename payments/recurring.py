@@ -18,6 +18,7 @@ What a charge can end in:
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -28,7 +29,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments import gateway
-from payments.models import Gift, RecurringEvent, RecurringGift, RecurringNotice
+from payments.models import (
+    Gift,
+    Mandate,
+    RecurringEvent,
+    RecurringGift,
+    RecurringNotice,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +133,15 @@ def _load(token: str, salt: str) -> str:
         raise LinkInvalid from exc
 
 
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise LinkInvalid from exc
+
+
 def plan_from_token(token: str) -> RecurringGift:
-    value = _load(token, MANAGE_SALT)
+    value = _uuid(_load(token, MANAGE_SALT))
     plan = RecurringGift.objects.select_related("campaign", "donor").filter(token=value)
     if not plan:
         raise LinkInvalid
@@ -135,7 +149,7 @@ def plan_from_token(token: str) -> RecurringGift:
 
 
 def gift_from_authenticate_token(token: str) -> Gift:
-    value = _load(token, AUTHENTICATE_SALT)
+    value = _uuid(_load(token, AUTHENTICATE_SALT))
     gift = Gift.objects.select_related("campaign", "recurring").filter(token=value)
     if not gift:
         raise LinkInvalid
@@ -146,7 +160,7 @@ def gift_from_authenticate_token(token: str) -> Gift:
 
 
 def recurring_create(*, donor, campaign, beneficiary, amount, method, anonymous,
-                     language, mandate=None) -> RecurringGift:  # fmt: skip
+                     language, mandate=None, **source) -> RecurringGift:  # fmt: skip
     """A plan waiting for its first payment (made on the donate page)."""
     plan = RecurringGift.objects.create(
         donor=donor,
@@ -157,6 +171,7 @@ def recurring_create(*, donor, campaign, beneficiary, amount, method, anonymous,
         anonymous=anonymous,
         language=language,
         mandate=mandate,
+        **source,
     )
     recurring_record_event(plan, "created", amount=str(amount.amount), method=method)
     return plan
@@ -195,10 +210,13 @@ def recurring_after_paid(gift) -> None:
     """A payment of the plan succeeded (called under the gift's row lock)."""
     plan = RecurringGift.objects.select_for_update().get(pk=gift.recurring_id)
     if plan.status == RecurringGift.Status.PENDING:
-        paid_on = timezone.localdate(gift.paid_at)
+        # The day the donor gave sets the schedule, not the day the bank
+        # confirmed: a SEPA gift made on 29 December and confirmed on
+        # 3 January paid for December, and January is charged on the 28th.
+        given_on = timezone.localdate(gift.created_at)
         plan.status = RecurringGift.Status.ACTIVE
-        plan.charge_day = min(paid_on.day, 28)
-        plan.next_charge_on = month_after(paid_on, plan.charge_day)
+        plan.charge_day = min(given_on.day, 28)
+        plan.next_charge_on = month_after(given_on, plan.charge_day)
         plan.started_at = gift.paid_at
         plan.save()
         recurring_record_event(
@@ -223,9 +241,15 @@ def recurring_after_paid(gift) -> None:
 def recurring_after_failed(gift, *, today: date | None = None) -> None:
     """A payment of the plan failed (called under the gift's row lock)."""
     plan = RecurringGift.objects.select_for_update().get(pk=gift.recurring_id)
+    if plan.status == RecurringGift.Status.PENDING and gift.method == Gift.Method.SEPA:
+        # The bank refused the first debit days after the donor left the
+        # page: the monthly gift never started. Tell them.
+        _stop(plan, reason="first_payment_failed")
+        _notice(plan, RecurringNotice.Kind.FIRST_FAILED, gift.period, gift)
+        return
     if plan.status != RecurringGift.Status.ACTIVE:
-        # The first payment is retried by the donor on the page; a paused or
-        # stopped plan is not retried.
+        # A first card payment is retried by the donor on the page; a paused
+        # or stopped plan is not retried.
         return
     _register_decline(plan, gift, today or timezone.localdate())
 
@@ -355,11 +379,24 @@ def recurring_charge_one(plan_id: int, day: date) -> str:
 def _charge_locked(plan_id: int, day: date) -> str:
     plan = (
         RecurringGift.objects.select_for_update(skip_locked=True)
+        .select_related("campaign")
         .filter(pk=plan_id)
         .first()
     )
     if plan is None or plan.status != RecurringGift.Status.ACTIVE:
         return "skipped"
+    campaign = plan.campaign
+    ended = campaign.ends_on is not None and day > campaign.ends_on
+    if campaign.status == campaign.Status.CLOSED or ended:
+        # The campaign has ended or closed: its monthly gifts end with it.
+        _stop(plan, reason="campaign_closed")
+        logger.warning(
+            "monthly gift %s stopped: campaign %s no longer accepts gifts",
+            plan.pk,
+            plan.campaign_id,
+            extra={"recurring_id": plan.pk},
+        )
+        return "stopped"
     if plan.retry_on and plan.retry_on <= day:
         gift = (
             Gift.objects.select_for_update()
@@ -372,11 +409,30 @@ def _charge_locked(plan_id: int, day: date) -> str:
         if gift is None:
             return "skipped"
         attempt = plan.failed_tries
+    elif plan.retry_on:
+        # A month is still being retried (a SEPA refusal arrives days late):
+        # the next month waits until that month is paid or given up.
+        return "skipped"
     elif plan.next_charge_on and plan.next_charge_on <= day:
-        period = period_of(plan.next_charge_on)
-        plan.next_charge_on = month_after(plan.next_charge_on, plan.charge_day)
+        due = plan.next_charge_on
+        skipped = []
+        # Months missed while the job did not run are not charged in a
+        # burst: only the latest one due is, so that no run, and no two runs
+        # at once, take more than one month from a donor on one day.
+        while month_after(due, plan.charge_day) <= day:
+            skipped.append(period_of(due))
+            due = month_after(due, plan.charge_day)
+        if skipped:
+            recurring_record_event(plan, "months_not_charged", periods=skipped)
+            logger.warning(
+                "monthly gift %s: %s missed months not charged",
+                plan.pk,
+                len(skipped),
+                extra={"recurring_id": plan.pk},
+            )
+        period = period_of(due)
+        plan.next_charge_on = month_after(due, plan.charge_day)
         plan.failed_tries = 0
-        plan.retry_on = None
         plan.save()
         if Gift.objects.filter(recurring=plan, period=period).exists():
             return "skipped"
@@ -404,6 +460,9 @@ def _period_gift(plan, period: str) -> Gift:
         mandate=plan.mandate,
         stripe_customer_id=plan.stripe_customer_id,
         stripe_payment_method_id=plan.stripe_payment_method_id,
+        utm_source=plan.utm_source,
+        utm_medium=plan.utm_medium,
+        utm_campaign=plan.utm_campaign,
     )
     gift_record_event(gift, "created", amount=str(plan.amount.amount), period=period)
     return gift
@@ -462,7 +521,12 @@ def _charge(plan, gift, attempt: int, day: date) -> str:
     if intent.status == "processing":
         return "processing"
     if intent.status == "requires_action":
-        _notice(plan, RecurringNotice.Kind.AUTHENTICATE, gift.period, gift)
+        _notice(
+            plan,
+            RecurringNotice.Kind.AUTHENTICATE,
+            f"{gift.period}:{attempt}",
+            gift,
+        )
         return "requires_action"
     gift_mark_failed(gift, intent, source="scheduler", today=day)
     plan.refresh_from_db()
@@ -555,25 +619,36 @@ def recurring_resume(plan, *, today: date | None = None, actor=None) -> Recurrin
     return plan
 
 
+def _stop(plan, *, actor=None, reason="donor") -> None:
+    plan.status = RecurringGift.Status.STOPPED
+    plan.stopped_at = timezone.now()
+    plan.next_charge_on = None
+    plan.retry_on = None
+    plan.save()
+    recurring_record_event(plan, "stopped", actor=actor, reason=reason)
+
+
 def recurring_stop(plan, *, actor=None) -> RecurringGift:
     with transaction.atomic():
         plan = _locked(plan)
         if plan.status == RecurringGift.Status.STOPPED:
             return plan
-        plan.status = RecurringGift.Status.STOPPED
-        plan.stopped_at = timezone.now()
-        plan.next_charge_on = None
-        plan.retry_on = None
-        plan.save()
-        recurring_record_event(plan, "stopped", actor=actor)
+        _stop(plan, actor=actor)
     logger.info("monthly gift %s stopped", plan.pk)
     return plan
 
 
-def recurring_prepare_card_change(plan) -> str:
-    """A SetupIntent for a new card or account; returns its client secret."""
+def recurring_prepare_card_change(plan, *, mandate: dict | None = None) -> str:
+    """A SetupIntent for a new card or account; returns its client secret.
+
+    A new bank account needs a new mandate: ``mandate`` is what the donor
+    accepted on the page (``text``, ``iban_country``, ``iban_last4``), kept
+    with the request until the account is confirmed.
+    """
     if plan.status == RecurringGift.Status.STOPPED or not plan.stripe_customer_id:
         raise RecurringStateError(plan.status)
+    if plan.method == Gift.Method.SEPA and not mandate:
+        raise RecurringStateError("a new account needs its mandate")
     intent = gateway.setup_intent_create(
         customer_id=plan.stripe_customer_id,
         gift_id=0,
@@ -582,16 +657,26 @@ def recurring_prepare_card_change(plan) -> str:
     )
     with transaction.atomic():
         plan = _locked(plan)
-        recurring_record_event(plan, "card_change_started", setup_intent=intent.id)
+        recurring_record_event(
+            plan,
+            "card_change_started",
+            setup_intent=intent.id,
+            mandate=mandate or {},
+            accepted_at=timezone.now().isoformat(),
+        )
     return intent.client_secret
 
 
 def recurring_finish_card_change(plan, setup_intent_id: str, *, today=None):
     """Use the method a SetupIntent confirmed; a plan paused by declines resumes."""
-    started = plan.events.filter(
-        kind="card_change_started", data__setup_intent=setup_intent_id
-    ).exists()
-    if not started:
+    started = (
+        plan.events.filter(
+            kind="card_change_started", data__setup_intent=setup_intent_id
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if started is None:
         raise RecurringStateError("foreign setup intent")
     setup = gateway.setup_intent_retrieve(setup_intent_id)
     if setup.status != "succeeded" or not setup.payment_method_id:
@@ -601,6 +686,18 @@ def recurring_finish_card_change(plan, setup_intent_id: str, *, today=None):
         customer_id=plan.stripe_customer_id,
     )
     with transaction.atomic():
+        plan = _locked(plan)
+        if plan.method == Gift.Method.SEPA:
+            accepted = started.data["mandate"]
+            plan.mandate = Mandate.objects.create(
+                donor_id=plan.donor_id,
+                language=plan.language,
+                accepted_at=started.at,
+                text=accepted["text"],
+                iban_country=accepted["iban_country"],
+                iban_last4=accepted["iban_last4"],
+            )
+            plan.save(update_fields=["mandate", "updated_at"])
         recurring_remember_payment_method(
             plan.pk,
             customer_id=plan.stripe_customer_id,
@@ -619,6 +716,8 @@ def recurring_finish_card_change(plan, setup_intent_id: str, *, today=None):
 
 def _still_relevant(notice) -> bool:
     plan = notice.recurring
+    if notice.kind == RecurringNotice.Kind.FIRST_FAILED:
+        return True
     if plan.status == RecurringGift.Status.STOPPED:
         return False
     kind = RecurringNotice.Kind

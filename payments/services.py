@@ -71,13 +71,16 @@ def gift_create(
     method=Gift.Method.CARD,
     monthly=False,
     mandate: dict | None = None,
+    source: dict | None = None,
 ) -> Gift:
     """Record a pending online gift and its donor; nothing is charged yet.
 
     ``monthly`` makes it the first payment of a new monthly gift. ``mandate``
     (SEPA only) is what the donor accepted: ``text``, ``iban_country`` and
-    ``iban_last4``, stored with the moment of acceptance.
+    ``iban_last4``, stored with the moment of acceptance. ``source`` holds
+    the cleaned UTM tags of the link that brought the donor.
     """
+    source = source or {}
     if method == Gift.Method.SEPA and not mandate:
         raise ValueError("a SEPA gift needs the mandate the donor accepted")
     with transaction.atomic():
@@ -104,6 +107,7 @@ def gift_create(
                 anonymous=anonymous,
                 language=language,
                 mandate=mandate_row,
+                **source,
             )
         gift = Gift.objects.create(
             donor=donor,
@@ -118,6 +122,7 @@ def gift_create(
             recurring=plan,
             period=period_of(timezone.localdate()) if plan else "",
             mandate=mandate_row,
+            **source,
         )
         gift_record_event(
             gift, "created", amount=str(amount.amount), method=method, monthly=monthly

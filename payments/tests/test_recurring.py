@@ -124,17 +124,39 @@ def test_due_plan_is_charged_once_however_often_the_run_repeats(active_plan):
     assert len(intents_of(plan)) == 1
 
 
-def test_a_missed_day_is_caught_up_and_each_month_charged_once(active_plan):
+def test_missed_months_are_not_charged_in_a_burst(active_plan):
     plan = active_plan(next_charge_on=date(2027, 1, 5))
-    # The scheduler did not run for two months and a half.
-    recurring_charge_due(date(2027, 3, 20))
-    recurring_charge_due(date(2027, 3, 20))
-    recurring_charge_due(date(2027, 3, 20))
-    recurring_charge_due(date(2027, 3, 20))
-    periods = sorted(plan.gifts.values_list("period", flat=True))
-    assert periods == ["2027-01", "2027-02", "2027-03"]
+    # The scheduler did not run for two months and a half, then runs often.
+    for _ in range(4):
+        recurring_charge_due(date(2027, 3, 20))
+    assert list(plan.gifts.values_list("period", flat=True)) == ["2027-03"]
     plan.refresh_from_db()
     assert plan.next_charge_on == date(2027, 4, 5)
+    skipped = plan.events.get(kind="months_not_charged")
+    assert skipped.data["periods"] == ["2027-01", "2027-02"]
+
+
+def test_a_closed_campaign_stops_its_monthly_gifts(active_plan, campaign):
+    plan = active_plan(next_charge_on=date(2027, 1, 5))
+    campaign.ends_on = date(2026, 12, 31)
+    campaign.save()
+    run = recurring_charge_due(date(2027, 1, 5))
+    plan.refresh_from_db()
+    assert run.outcomes == {"stopped": 1}
+    assert plan.status == RecurringGift.Status.STOPPED
+    assert not plan.gifts.exists()
+
+
+def test_a_pending_retry_holds_the_next_month_back(active_plan):
+    plan = active_plan(next_charge_on=date(2027, 1, 28), kind="declines")
+    with freeze_time("2027-01-28 07:00:00"):
+        recurring_charge_due(date(2027, 1, 28))
+    plan.refresh_from_db()
+    assert plan.retry_on == date(2027, 1, 31)
+    # Say the retry was pushed past the next charge day.
+    RecurringGift.objects.filter(pk=plan.pk).update(retry_on=date(2027, 3, 1))
+    assert recurring_charge_due(date(2027, 2, 28)).outcomes == {"skipped": 1}
+    assert list(plan.gifts.values_list("period", flat=True)) == ["2027-01"]
 
 
 def test_the_command_charges_and_its_dry_run_does_not(active_plan, capsys):
@@ -150,7 +172,12 @@ def test_the_command_charges_and_its_dry_run_does_not(active_plan, capsys):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("2027-13-01", "must be a date"), ("tomorrow", "must be a date")],
+    [
+        ("2027-13-01", "must be a date"),
+        ("tomorrow", "must be a date"),
+        ("", "must be a date"),
+        ("2001-01-01", "more than a year ago"),
+    ],
 )
 def test_the_command_refuses_a_bad_date(value, message, active_plan):
     plan = active_plan()
@@ -159,11 +186,13 @@ def test_the_command_refuses_a_bad_date(value, message, active_plan):
     assert not plan.gifts.exists()
 
 
-def test_the_command_refuses_a_future_date_and_charges_nothing(active_plan):
+def test_the_command_refuses_a_future_date_but_may_preview_it(active_plan, capsys):
     plan = active_plan(next_charge_on=date(2027, 1, 5))
     with freeze_time("2027-01-01 08:00:00"):
         with pytest.raises(CommandError, match="in the future"):
             call_command("charge_recurring_gifts", "--date", "2027-01-05")
+        call_command("charge_recurring_gifts", "--date", "2027-01-05", "--dry-run")
+    assert "1 monthly gifts due on 2027-01-05" in capsys.readouterr().out
     assert not plan.gifts.exists()
 
 
@@ -459,6 +488,56 @@ def test_a_forged_link_is_404_and_an_old_one_410(active_plan, client, settings):
     assert plan.status == RecurringGift.Status.ACTIVE
 
 
+def test_a_signed_token_that_is_not_a_plan_id_is_404(client):
+    from django.core import signing
+
+    from payments.recurring import MANAGE_SALT
+
+    token = signing.dumps("not-a-uuid", salt=MANAGE_SALT, compress=True)
+    assert client.get(reverse("monthly:manage", args=[token])).status_code == 404
+
+
+def test_a_new_iban_needs_a_sepa_account_and_the_mandate(active_plan, client):
+    plan = active_plan(method="sepa")
+    url = reverse("monthly:card_start", args=[manage_token(plan)])
+
+    def start(**body):
+        return client.post(url, body, content_type="application/json")
+
+    outside = start(iban="SA0380000000608010167519", mandate_accepted=True)
+    unaccepted = start(iban="DE89370400440532013000")
+    bad = start(iban="DE89370400440532013001", mandate_accepted=True)
+    assert [r.status_code for r in (outside, unaccepted, bad)] == [400, 400, 400]
+    assert "SEPA" in outside.json()["error"]
+    assert not plan.events.filter(kind="card_change_started").exists()
+
+    good = start(iban="DE89 3704 0044 0532 0130 00", mandate_accepted=True)
+    assert good.status_code == 200
+    setup_id = good.json()["client_secret"].split("_secret")[0]
+    stripe_client().v1.setup_intents.confirm(
+        setup_id,
+        params={
+            "payment_method_data": {
+                "type": "sepa_debit",
+                "sepa_debit": {"iban": "DE89370400440532013000"},
+                "billing_details": {"name": "A B", "email": "a@example.org"},
+            }
+        },
+    )
+    old_mandate = plan.mandate
+    done = client.post(
+        reverse("monthly:card_finish", args=[manage_token(plan)]),
+        {"setup_intent": setup_id},
+        content_type="application/json",
+    )
+    assert done.status_code == 200
+    plan.refresh_from_db()
+    old_mandate.refresh_from_db()
+    assert plan.mandate_id != old_mandate.pk
+    assert (plan.mandate.iban_country, plan.mandate.iban_last4) == ("DE", "3000")
+    assert old_mandate.iban_last4 == "2606"
+
+
 def test_the_manage_link_of_one_gift_cannot_open_the_authentication_page(
     active_plan, client
 ):
@@ -547,3 +626,41 @@ def test_a_three_euro_one_off_gift_is_still_fine(client, campaign, stripe_api):
     )
     assert response.status_code == 200
     assert Gift.objects.get().recurring is None
+
+
+def test_a_refused_first_sepa_debit_stops_the_plan_and_tells_the_donor(
+    stripe_api, campaign, eager_tasks, django_capture_on_commit_callbacks
+):
+    from conftest import DONOR_DETAILS
+    from payments.services import gift_create, gift_prepare_payment
+    from payments.tests.conftest import confirm_sepa_setup_in_browser, mandate_for
+
+    gift2 = gift_create(
+        campaign=campaign,
+        donor_details={**DONOR_DETAILS, "email": "other@example.org", "language": "fr"},
+        amount=Money(Decimal("20.00"), "EUR"),
+        monthly=True,
+        method="sepa",
+        mandate=mandate_for(FAILING_IBAN),
+    )
+    gift_prepare_payment(gift2)
+    gift2.refresh_from_db()
+    confirm_sepa_setup_in_browser(gift2, iban=FAILING_IBAN)
+    from payments.services import gift_charge, gift_refresh_from_stripe
+
+    outcome = gift_charge(gift2, setup_intent_id=gift2.stripe_setup_intent_id)
+    assert outcome.status == "processing"
+    gift2.refresh_from_db()
+    import time
+
+    deadline = time.monotonic() + 15
+    with django_capture_on_commit_callbacks(execute=True):
+        while gift2.status == Gift.Status.PENDING and time.monotonic() < deadline:
+            time.sleep(0.2)
+            gift2 = gift_refresh_from_stripe(gift2)
+    second = gift2.recurring
+    second.refresh_from_db()
+    assert gift2.status == Gift.Status.FAILED
+    assert second.status == RecurringGift.Status.STOPPED
+    assert [m.subject for m in mail.outbox] == ["Votre don mensuel n’a pas pu démarrer"]
+    assert mail.outbox[0].to == ["other@example.org"]

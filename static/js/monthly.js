@@ -36,7 +36,16 @@
     const button = cardForm.querySelector("button");
 
     async function change() {
-      const start = await postJSON(cardForm, cardForm.dataset.startUrl);
+      const start = await postJSON(
+        cardForm,
+        cardForm.dataset.startUrl,
+        sepa
+          ? {
+              iban: cardForm.querySelector("[name=iban]").value,
+              mandate_accepted: cardForm.querySelector("[name=mandate_accepted]").checked,
+            }
+          : {},
+      );
       if (start.status !== 200) throw new Error(start.data.error || messages.failed);
       const details = { name: start.data.billing_name, email: start.data.billing_email };
       const result = sepa

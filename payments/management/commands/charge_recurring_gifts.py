@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import CommandError
 from django.db.models import Count, Sum
@@ -9,16 +9,20 @@ from payments.models import RecurringGift
 from payments.recurring import due_plan_ids, recurring_charge_due
 
 
-def parse_day(value: str) -> date:
+def parse_day(value: str, *, dry_run: bool) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(
             f"--date must be a date as YYYY-MM-DD, not {value!r}"
         ) from None
-    if day > timezone.localdate():
-        # Charging a day in advance would take the donors' money early.
+    today = timezone.localdate()
+    if day > today and not dry_run:
+        # Charging a day in advance would take the donors' money early; a
+        # dry run may look ahead.
         raise CommandError(f"--date {day} is in the future; nothing was charged")
+    if day < today - timedelta(days=366):
+        raise CommandError(f"--date {day} is more than a year ago; nothing was charged")
     return day
 
 
@@ -37,7 +41,11 @@ class Command(FinanceCommand):
         )
 
     def handle(self, *args, date=None, dry_run=False, **options):
-        day = parse_day(date) if date else timezone.localdate()
+        day = (
+            parse_day(date, dry_run=dry_run)
+            if date is not None
+            else timezone.localdate()
+        )
         if dry_run:
             ids = due_plan_ids(day)
             totals = (
