@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, DecimalField, F, Max, Min, Q, Sum, When
 from django.db.models.functions import Round
 from django.utils import timezone
@@ -33,6 +34,9 @@ PARIS = ZoneInfo("Europe/Paris")
 # A fully refunded gift is worth nothing net; it is kept in the sums so that
 # a refund after closing shows up as a change (docs/ledger.md).
 COUNTED_STATUSES = (Gift.Status.PAID, Gift.Status.REFUNDED)
+# How long public pages may show a beneficiary's progress before it is
+# computed again, when no gift moved the campaign's totals meanwhile.
+PUBLIC_PROGRESS_SECONDS = 300
 _AMOUNT = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -349,14 +353,22 @@ def public_progress(campaign: Campaign, year: int) -> dict[int, int]:
     rounded down to a tenth and capped at 100, for public pages.
 
     Steps of ten per cent keep a single gift's amount from being read off
-    the page (docs/ledger.md). Empty when the ledger cannot be computed.
+    the page (docs/ledger.md). Kept in the cache until the campaign's totals
+    move (a gift paid or refunded) or five minutes pass; empty when the
+    ledger cannot be computed.
     """
+    key = f"ledger:public:{campaign.pk}:{campaign.updated_at.timestamp()}:{year}"
+    progress = cache.get(key)
+    if progress is not None:
+        return progress
     try:
         ledger = year_ledger(campaign, year)
     except LedgerError:
         return {}
-    return {
+    progress = {
         row.beneficiary_id: min(row.percent // 10 * 10, 100)
         for row in ledger.rows
         if row.committed.amount > 0
     }
+    cache.set(key, progress, timeout=PUBLIC_PROGRESS_SECONDS)
+    return progress
