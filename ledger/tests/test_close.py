@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from djmoney.money import Money
 from freezegun import freeze_time
 
@@ -19,7 +20,7 @@ def eur(amount):
 
 
 def close(campaign, year):
-    with freeze_time("2028-02-01 10:00:00"):
+    with freeze_time("2028-02-01 10:00:00"), translation.override("en"):
         return ledger_close_year(campaign_id=campaign.pk, year=year)
 
 
@@ -121,6 +122,7 @@ def test_years_close_in_order(olympic, athletes, year_2025):
 def test_a_year_that_has_not_ended_cannot_be_closed(olympic, athletes):
     with (
         freeze_time("2025-12-31 12:00:00"),
+        translation.override("en"),
         pytest.raises(LedgerError, match="not ended"),
     ):
         ledger_close_year(campaign_id=olympic.pk, year=2025)

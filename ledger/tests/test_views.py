@@ -121,9 +121,8 @@ def test_closing_needs_the_box_ticked(client, olympic, athletes, gifts):
 
 
 def test_a_refused_close_says_why(client, olympic, athletes, gifts):
-    staff(client, "view_ledgeryear", "close_year")
-
-    with freeze_time("2026-03-01 09:00:00"):
+    with freeze_time("2027-03-01 09:00:00"):
+        staff(client, "view_ledgeryear", "close_year")
         response = client.post(
             year_url(olympic, 2026, "close"), {"confirm": "yes"}, follow=True
         )
