@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
 from campaigns.services import campaign_record_paid_gift
@@ -172,3 +174,23 @@ def test_a_bourse_in_another_currency_is_reported_not_mixed(olympic, athletes):
 
     with pytest.raises(LedgerError, match="DKK"):
         year_ledger(olympic, 2025)
+
+
+def test_the_ledger_reads_the_same_number_of_queries_whatever_the_gifts(
+    olympic, athletes, give, even
+):
+    def queries_for_2025():
+        with CaptureQueriesContext(connection) as queries:
+            year_ledger(olympic, 2025)
+        return len(queries)
+
+    # Given a few gifts, then many more
+    for beneficiary in [*athletes, None]:
+        give("10.00", to=beneficiary)
+    few = queries_for_2025()
+    for day in range(1, 29):
+        for beneficiary in [*athletes, None]:
+            give("10.00", to=beneficiary, on=f"2025-02-{day:02d}")
+
+    # Then the count of queries does not move
+    assert queries_for_2025() == few

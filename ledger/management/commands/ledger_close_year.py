@@ -31,5 +31,6 @@ class Command(FinanceCommand):
             raise CommandError(str(exc), returncode=2) from None
         self.stdout.write(
             f"{campaign} {year} closed: {closed.lines.count()} beneficiaries, "
-            f"{closed.unallocated} unallocated carried into {year + 1}"
+            f"{closed.unallocated.amount} {closed.unallocated.currency} unallocated "
+            f"carried into {year + 1}"
         )
