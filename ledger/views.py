@@ -52,7 +52,8 @@ def year_page(request, slug, year):
         "campaign": campaign,
         "years": year_range(campaign),
         "year": year,
-        "may_close": request.user.has_perm("ledger.close_year"),
+        "may_close": request.user.has_perm("ledger.close_year")
+        and year < timezone.localdate().year,
     }
     try:
         context["ledger"] = year_ledger(campaign, year)

@@ -220,3 +220,15 @@ def test_the_campaign_address_opens_a_year_it_covers(client, olympic, athletes):
 
     assert response["Location"] == year_url(olympic, 2026)
     assert Campaign.objects.count() == 1
+
+
+def test_the_close_form_appears_only_for_a_year_that_has_ended(
+    client, olympic, athletes
+):
+    with freeze_time("2026-05-01 09:00:00"):
+        staff(client, "view_ledgeryear", "close_year")
+        past = client.get(year_url(olympic, 2025)).content.decode()
+        current = client.get(year_url(olympic, 2026)).content.decode()
+
+    assert 'id="ledger-confirm"' in past
+    assert 'id="ledger-confirm"' not in current
