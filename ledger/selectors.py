@@ -35,7 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
 # a refund after closing shows up as a change (docs/ledger.md).
 COUNTED_STATUSES = (Gift.Status.PAID, Gift.Status.REFUNDED)
 # How long public pages may show a beneficiary's progress before it is
-# computed again, when no gift moved the campaign's totals meanwhile.
+# computed again.
 PUBLIC_PROGRESS_SECONDS = 300
 _AMOUNT = DecimalField(max_digits=16, decimal_places=2)
 
@@ -353,11 +353,12 @@ def public_progress(campaign: Campaign, year: int) -> dict[int, int]:
     rounded down to a tenth and capped at 100, for public pages.
 
     Steps of ten per cent keep a single gift's amount from being read off
-    the page (docs/ledger.md). Kept in the cache until the campaign's totals
-    move (a gift paid or refunded) or five minutes pass; empty when the
-    ledger cannot be computed.
+    the page (docs/ledger.md). Kept in the cache for five minutes, whatever
+    is paid meanwhile: a year of 100,000 gifts takes about a quarter of a
+    second to sum (bench/RESULTS.md), too much to redo after every gift on
+    the busiest public page. Empty when the ledger cannot be computed.
     """
-    key = f"ledger:public:{campaign.pk}:{campaign.updated_at.timestamp()}:{year}"
+    key = f"ledger:public:{campaign.pk}:{year}"
     progress = cache.get(key)
     if progress is not None:
         return progress

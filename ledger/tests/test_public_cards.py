@@ -51,3 +51,23 @@ def test_a_bourse_barely_started_reads_as_under_ten_percent(
     page = campaign_page(client, olympic).content.decode()
 
     assert page.count("under 10 % funded so far") == 2
+
+
+def test_the_cards_progress_is_read_from_the_cache_once_computed(
+    olympic, athletes, give, django_assert_num_queries
+):
+    from ledger.selectors import public_progress
+
+    give("500.00", to=athletes[0])
+    first = public_progress(olympic, 2025)
+
+    with django_assert_num_queries(0):
+        assert (
+            public_progress(olympic, 2025)
+            == first
+            == {
+                athletes[0].pk: 50,
+                athletes[1].pk: 0,
+                athletes[2].pk: 0,
+            }
+        )
