@@ -7,6 +7,7 @@ written once, by ledger.services, and never updated (docs/ledger.md).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
@@ -56,6 +57,23 @@ class Commitment(models.Model):
 
     def __str__(self):
         return f"{self.beneficiary} {self.year}: {self.amount}"
+
+    def clean(self):
+        campaign = self.beneficiary.campaign if self.beneficiary_id else None
+        if campaign and str(self.amount.currency) != campaign.currency:
+            raise ValidationError(
+                {
+                    "amount": _("Enter the bourse in the campaign's currency, %(c)s.")
+                    % {"c": campaign.currency}
+                }
+            )
+        if campaign and self.year < campaign.starts_on.year:
+            raise ValidationError(
+                {
+                    "year": _("The campaign starts in %(y)s.")
+                    % {"y": campaign.starts_on.year}
+                }
+            )
 
 
 class LedgerYear(models.Model):
