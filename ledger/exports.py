@@ -7,6 +7,7 @@ neutralised by finance.spreadsheet.
 
 import csv
 import io
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -14,6 +15,7 @@ from openpyxl.styles import Font
 
 from finance.spreadsheet import safe_row
 from ledger.selectors import YearLedger
+from payments.currency import decimal_places
 
 FORMATS = ("csv", "xlsx")
 SEPARATORS = {"semicolon": ";", "comma": ","}
@@ -38,18 +40,24 @@ def ledger_rows(ledger: YearLedger) -> list[tuple]:
     """The table: a header, one row per beneficiary, then the undesignated
     money's figures as label and amount after an empty row."""
     currency = ledger.campaign.currency
+    cent = Decimal(1).scaleb(-decimal_places(currency))
+
+    def amount(money) -> Decimal:
+        # Every amount with the currency's decimals: 0.00, never 0.
+        return money.amount.quantize(cent)
+
     rows = [_header()]
     for row in ledger.rows:
         rows.append(
             (
                 row.public_name,
-                row.committed.amount,
-                row.carried_in.amount,
-                row.designated.amount,
-                row.adjustment.amount,
-                row.allocated.amount,
-                row.funded.amount,
-                row.surplus.amount,
+                amount(row.committed),
+                amount(row.carried_in),
+                amount(row.designated),
+                amount(row.adjustment),
+                amount(row.allocated),
+                amount(row.funded),
+                amount(row.surplus),
                 str(row.get_state_display()),
                 currency,
             )
@@ -62,7 +70,7 @@ def ledger_rows(ledger: YearLedger) -> list[tuple]:
         (_("Allocated to beneficiaries"), ledger.allocated),
         (_("Unallocated surplus"), ledger.unallocated),
     ):
-        rows.append((label, money.amount, "", "", "", "", "", "", "", currency))
+        rows.append((label, amount(money), "", "", "", "", "", "", "", currency))
     return [safe_row(row) for row in rows]
 
 

@@ -143,7 +143,7 @@ def test_the_csv_has_a_bom_semicolons_and_numbers(client, olympic, athletes, gif
     assert rows[0][:2] == ["Bénéficiaire", "Bourse engagée"]
     lea = rows[1]
     assert lea[0] == "Léa Morel"
-    assert lea[1:4] == ["1000.00", "0", "1300.00"]
+    assert lea[1:4] == ["1000.00", "0.00", "1300.00"]
     assert lea[7:9] == ["300.00", "Surfinancé"]
     assert ["Surplus non attribué", "0.00"] == rows[-1][:2]
 
