@@ -27,7 +27,13 @@ def sh(*command: str) -> str:
     return subprocess.run(command, capture_output=True, text=True).stdout.strip()
 
 
-NAMES = ("campaign_load", "receipt_issue", "donation_export", "offline_post")
+NAMES = (
+    "campaign_load",
+    "receipt_issue",
+    "donation_export",
+    "offline_post",
+    "ledger_year",
+)
 
 
 def load(name: str) -> dict | None:
@@ -328,6 +334,37 @@ def offline(d: dict) -> list[str]:
     ]
 
 
+def ledger(d: dict) -> list[str]:
+    t, r = d["timings"], d["ratios"]
+    return [
+        "## 5. Scholarship ledger",
+        "",
+        f"{d['gifts']['year']:,} gifts in one year and {d['gifts']['next_year']:,} "
+        f"in the next, half designated to {d['beneficiaries']} athletes; "
+        "`ledger.selectors.year_ledger` timed in-process, median of "
+        f"{len(t['sum']['runs_s'])} runs, against one plain `SUM` over the "
+        "year's gifts of the campaign (`bench/ledger_year.py`).",
+        "",
+        "| Read | median ms | ÷ plain SUM | queries |",
+        "|---|---:|---:|---:|",
+        f"| plain `SUM(amount)` of the year (baseline) | "
+        f"{t['sum']['median_s'] * 1000:.0f} | 1.00 | 1 |",
+        f"| open year, nothing closed before | {t['open_year']['median_s'] * 1000:.0f} "
+        f"| {r['open_year']:.2f} | |",
+        f"| open year after a closed one | {t['after_close']['median_s'] * 1000:.0f} "
+        f"| {r['after_close']:.2f} | {d['queries']['after_close']} |",
+        f"| closed year (frozen rows) | {t['closed_year']['median_s'] * 1000:.0f} "
+        f"| {r['closed_year']:.2f} | {d['queries']['closed_year']} |",
+        "",
+        "**Reading.** The ledger is a grouped sum of the year's gifts: about twice "
+        "a bare sum, because of the tax-date filter and the per-currency value. "
+        "After a closing it also sums the closed years again to find late "
+        "changes, so that cost grows with the number of closed years. Public "
+        "pages read it from the cache (five minutes).",
+        "",
+    ]
+
+
 def summary() -> list[str]:
     lines = ["## Headline figures", ""]
     if c := load("campaign_load"):
@@ -362,6 +399,12 @@ def summary() -> list[str]:
             f"{o['batch_post_s'] / o['card_mark_paid_s']:.2f}× a card gift's "
             "confirmation."
         )
+    if g := load("ledger_year"):
+        lines.append(
+            f"- Ledger: a year of {g['gifts']['year']:,} gifts in "
+            f"{g['timings']['open_year']['median_s'] * 1000:.0f} ms, "
+            f"{g['ratios']['open_year']:.2f}× a plain SUM of the same gifts."
+        )
     return [*lines, ""]
 
 
@@ -382,6 +425,7 @@ def main() -> None:
         ("receipt_issue", receipts),
         ("donation_export", export),
         ("offline_post", offline),
+        ("ledger_year", ledger),
     ):
         data = load(name)
         if data is None:

@@ -14,4 +14,5 @@ $PY -m bench.campaign_load
 $PY -m bench.receipt_issue
 $PY -m bench.donation_export
 $PY -m bench.offline_post
+$PY -m bench.ledger_year
 $PY -m bench.report

@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -17,6 +17,7 @@ from campaigns.forms import DonationForm
 from campaigns.models import Campaign
 from campaigns.sources import utm_from, utm_query
 from campaigns.tax import cost_after_relief
+from ledger.selectors import public_progress
 from payments import gateway, throttle
 from payments.models import Gift
 from payments.services import (
@@ -60,7 +61,11 @@ def campaign_embed(request, slug):
 @require_GET
 def campaign_detail(request, slug):
     campaign = get_object_or_404(_public_campaigns(), slug=slug)
-    beneficiaries = campaign.beneficiaries.filter(public_consent=True)
+    beneficiaries = list(campaign.beneficiaries.filter(public_consent=True))
+    if beneficiaries:
+        progress = public_progress(campaign, timezone.localdate().year)
+        for beneficiary in beneficiaries:
+            beneficiary.funded_percent = progress.get(beneficiary.pk)
     return render(
         request,
         "campaigns/detail.html",

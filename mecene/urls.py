@@ -17,5 +17,6 @@ urlpatterns = [
     path("my/", include("donorspace.urls")),
     path("monthly/", include("payments.monthly_urls")),
     path("staff/dashboard/", include("dashboard.urls")),
+    path("staff/ledger/", include("ledger.urls")),
     path("", include("campaigns.urls")),
 ]

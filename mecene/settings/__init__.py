@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dashboard",
     "roles",
     "offline",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -319,6 +320,16 @@ if RECURRING_CHARGES_PER_SECOND <= 0:
 RECURRING_LINK_MAX_AGE_DAYS = env_int("RECURRING_LINK_MAX_AGE_DAYS", 45)
 TAX_RATE_INDIVIDUAL = env_decimal("TAX_RATE_INDIVIDUAL", "0.66")
 TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
+
+# --- Scholarship ledger ---------------------------------------------------
+# How undesignated gifts are shared among a campaign's beneficiaries that
+# still need money for their bourse: "even" (equal shares, none beyond its
+# need) or "in_order" (filled one after another by position). docs/ledger.md.
+LEDGER_ALLOCATION_RULE = env_str("LEDGER_ALLOCATION_RULE", "even")
+if LEDGER_ALLOCATION_RULE not in {"even", "in_order"}:
+    raise ImproperlyConfigured(
+        f"LEDGER_ALLOCATION_RULE must be even or in_order, not {LEDGER_ALLOCATION_RULE!r}"
+    )
 
 # --- The foundation (printed on receipts; README lists the variables) -----
 FOUNDATION = {
