@@ -422,19 +422,17 @@ def test_balance_transactions_filter_by_created(server, client, paid_intent):
     assert any(t.type == "charge" for t in recent.data)
 
 
-def test_payout_gathers_what_was_not_paid_out(server, client):
-    # Given an empty balance, then a 10.00 charge refunded 2.50
+@pytest.fixture
+def empty_balance(server):
+    """Nothing in the fake's store (request it before ``paid_intent``)."""
     reset(server.base_url)
-    intent = client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "eur",
-            "payment_method": "pm_card_visa",
-            "payment_method_types": ["card"],
-            "confirm": True,
-        }
-    )
-    client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 250})
+
+
+def test_payout_gathers_what_was_not_paid_out(
+    server, client, empty_balance, paid_intent
+):
+    # Given an empty balance, then a 10.00 charge refunded 2.50
+    client.v1.refunds.create(params={"payment_intent": paid_intent.id, "amount": 250})
 
     # When the balance is paid out
     payout = pay_out(server.base_url)
@@ -452,10 +450,8 @@ def test_payout_gathers_what_was_not_paid_out(server, client):
     assert [p.id for p in by_status.data] == [payout["id"]]
 
 
-def test_payout_of_an_empty_balance_is_refused(server):
+def test_payout_of_an_empty_balance_is_refused(server, empty_balance):
     # Given an empty balance
-    reset(server.base_url)
-
     # When it is paid out, then the fake refuses with a 400
     with pytest.raises(HTTPError) as excinfo:
         pay_out(server.base_url)
