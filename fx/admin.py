@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from fx.models import FxRate
+from mecene.admin import ReadOnlyAdmin
 
 
 @admin.register(FxRate)
-class FxRateAdmin(admin.ModelAdmin):
+class FxRateAdmin(ReadOnlyAdmin):
     """Rates are only read here: they come from the ECB's files through
     ``import_fx_rates``, and gifts keep the rate they were converted with."""
 
@@ -12,12 +13,3 @@ class FxRateAdmin(admin.ModelAdmin):
     list_filter = ("currency",)
     date_hierarchy = "day"
     ordering = ("-day", "currency")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
