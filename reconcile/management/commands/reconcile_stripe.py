@@ -36,6 +36,11 @@ class Command(FinanceCommand):
 
     def handle(self, *args, since, until, **options):
         try:
+            # call_command passes optional flags as given, unparsed.
+            since, until = (
+                parse_day(day) if isinstance(day, str) else day
+                for day in (since, until)
+            )
             # Checked before anything is written: a refused period leaves
             # no run behind.
             check_period(since, until)
