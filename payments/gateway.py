@@ -269,9 +269,12 @@ class BalanceLine:
     """One balance transaction: money that moved in our Stripe balance.
 
     ``amount`` is gross (negative for refunds and payouts), ``fee`` what
-    Stripe kept, ``net`` what the balance moved by. ``charge_id`` and
-    ``payment_intent_id`` are set for charges and refunds, ``refund_id``
-    for refunds, ``payout_id`` for a payout's own transaction.
+    Stripe kept, ``net`` what the balance moved by, all three in the
+    balance's currency. ``source_amount`` is the charge or refund as the donor
+    saw it (its own currency, before any conversion), for comparing with a
+    gift. ``charge_id`` and ``payment_intent_id`` are set for charges and
+    refunds, ``refund_id`` for refunds, ``payout_id`` for a payout's own
+    transaction.
     """
 
     id: str
@@ -281,6 +284,7 @@ class BalanceLine:
     net: Money
     created_at: datetime
     available_at: datetime
+    source_amount: Money | None = None
     charge_id: str = ""
     payment_intent_id: str = ""
     refund_id: str = ""
@@ -331,6 +335,8 @@ def _balance_line(txn) -> BalanceLine:
         "created_at": _timestamp(txn.created),
         "available_at": _timestamp(txn.available_on),
     }
+    if getattr(source, "amount", None) is not None:
+        line["source_amount"] = from_minor_units(source.amount, source.currency.upper())
     if source_id.startswith("ch_") or source_id.startswith("py_"):
         line["charge_id"] = source_id
         line["payment_intent_id"] = _id_of(getattr(source, "payment_intent", None))

@@ -243,6 +243,17 @@ def _settlement_values(run, line, payout):
     return values
 
 
+def _as_given(line):
+    """The charge or refund in the donor's currency, positive.
+
+    A gift in dollars settles in euros when the balance is in euros: only
+    the source object keeps the amount the donor gave.
+    """
+    if line.source_amount is not None:
+        return line.source_amount
+    return abs(line.amount)
+
+
 def _gift_for(line) -> Gift | None:
     if line.payment_intent_id:
         gift = Gift.objects.filter(stripe_payment_intent_id=line.payment_intent_id)
@@ -257,14 +268,18 @@ def _apply_charge(run, line, tally, payout) -> bool:
     gift = _gift_for(line)
     if gift is None:
         _flag(
-            run, tally, Mismatch.Kind.CHARGE_WITHOUT_GIFT, line.id, actual=line.amount
+            run,
+            tally,
+            Mismatch.Kind.CHARGE_WITHOUT_GIFT,
+            line.id,
+            actual=_as_given(line),
         )
         return False
     known = GiftSettlement.objects.filter(gift=gift).first()
     if known is not None and known.stripe_balance_transaction_id != line.id:
         _flag(
             run, tally, Mismatch.Kind.SECOND_CHARGE, line.id,
-            gift=gift, expected=known.amount, actual=line.amount,
+            gift=gift, expected=known.amount, actual=_as_given(line),
         )  # fmt: skip
         return False
 
@@ -290,12 +305,13 @@ def _apply_charge(run, line, tally, payout) -> bool:
     if gift.status not in PAID_STATUSES:
         _flag(
             run, tally, Mismatch.Kind.CHARGE_FOR_UNPAID_GIFT, line.id,
-            gift=gift, expected=gift.amount, actual=line.amount,
+            gift=gift, expected=gift.amount, actual=_as_given(line),
         )  # fmt: skip
-    if gift.amount != line.amount:
+    charged = _as_given(line)
+    if gift.amount != charged:
         _flag(
             run, tally, Mismatch.Kind.AMOUNT_MISMATCH, line.id,
-            gift=gift, expected=gift.amount, actual=line.amount,
+            gift=gift, expected=gift.amount, actual=charged,
         )  # fmt: skip
     return True
 
@@ -312,7 +328,10 @@ def _refund_for(line) -> Refund | None:
         return None
     return (
         Refund.objects.filter(
-            gift=gift, stripe_refund_id="", amount=-line.amount, settlement__isnull=True
+            gift=gift,
+            stripe_refund_id="",
+            amount=_as_given(line),
+            settlement__isnull=True,
         )
         .order_by("created_at", "pk")
         .first()
@@ -324,7 +343,7 @@ def _apply_refund(run, line, tally, payout) -> bool:
     if refund is None:
         _flag(
             run, tally, Mismatch.Kind.REFUND_WITHOUT_RECORD, line.id,
-            gift=_gift_for(line), actual=-line.amount,
+            gift=_gift_for(line), actual=_as_given(line),
         )  # fmt: skip
         return False
 
@@ -334,10 +353,11 @@ def _apply_refund(run, line, tally, payout) -> bool:
         create_defaults={**_settlement_values(run, line, payout), "refund": refund,
                          "run": run},
     )  # fmt: skip
-    if refund.amount != -line.amount:
+    refunded = _as_given(line)
+    if refund.amount != refunded:
         _flag(
             run, tally, Mismatch.Kind.AMOUNT_MISMATCH, line.id,
-            gift=refund.gift, expected=refund.amount, actual=-line.amount,
+            gift=refund.gift, expected=refund.amount, actual=refunded,
         )  # fmt: skip
     return True
 
