@@ -38,7 +38,14 @@ def fee_lines(since: date, until: date) -> list[dict]:
             "payout", "refund"
         )
     ]
-    rows.sort(key=lambda row: (row["at"], row["stripe_balance_transaction_id"]))
+    # Stripe times are to the second: within one, a charge precedes its refunds.
+    rows.sort(
+        key=lambda row: (
+            row["at"],
+            row["kind"] == "refund",
+            row["stripe_balance_transaction_id"],
+        )
+    )
     return rows
 
 

@@ -6,11 +6,18 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reconcile.models import GiftSettlement, Mismatch, ReconciliationRun
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Commands speak the active language; these tests read English."""
+    with translation.override("en"):
+        yield
 
 
 def run_command(*args):
