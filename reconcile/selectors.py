@@ -115,14 +115,14 @@ def _payout_row(payout, settled):
     }
 
 
-def page_data(*, runs=20, payouts=20) -> dict:
-    """What the reconciliation page shows."""
+def page_data(*, runs=20, payouts=20, mismatches=200) -> dict:
+    """What the reconciliation page shows: the latest of each, open first."""
     recent = list(Payout.objects.order_by("-created_at", "-pk")[:payouts])
+    open_mismatches = Mismatch.objects.filter(resolved=False)
     return {
         "runs": ReconciliationRun.objects.select_related("actor")[:runs],
         "payouts": [_payout_row(p, totals) for p, totals in _totals(recent)],
-        "mismatches": Mismatch.objects.filter(resolved=False).select_related(
-            "first_run"
-        ),
+        "mismatches": open_mismatches[:mismatches],
+        "open_count": open_mismatches.count(),
         "resolved_count": Mismatch.objects.filter(resolved=True).count(),
     }
