@@ -1,17 +1,19 @@
-"""Reconciliation: one run over 1,000 charges against the Stripe reads alone.
+"""Reconciliation: one run over 300 charges against the Stripe reads alone.
 
     .venv/bin/python -m bench.reconcile_run
 
 Database ``mecene_bench_reconcile`` (dropped first) gets the demo campaigns
-and 1,000 paid gifts, each with its own PaymentIntent charged in a fake
-Stripe started here on a free 127.0.0.1 port (``devtools.fake_stripe``);
-1 gift in 10 is half refunded in Stripe, and the balance is paid out. The
+and 300 paid gifts (``BENCH_RECONCILE_CHARGES``), each with its own
+PaymentIntent charged in a fake Stripe started here on a free 127.0.0.1 port
+(``devtools.fake_stripe``); 1 gift in 10 is half refunded from Mécène, and
+the balance is paid out. The
 baseline is the same Stripe reads the run makes (balance transactions with
 their charges, payouts, the payout's transactions) without touching the
 database. Then the run, then the same run again (nothing new to store), in
-three interleaved rounds; times are medians.
+three interleaved rounds (``BENCH_RECONCILE_ROUNDS``); times are medians.
 """
 
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -19,9 +21,9 @@ from datetime import timedelta
 from bench import common
 
 DB = "mecene_bench_reconcile"
-CHARGES = 1_000
+CHARGES = int(os.environ.get("BENCH_RECONCILE_CHARGES", "300"))
 REFUND_EVERY = 10
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_RECONCILE_ROUNDS", "3"))
 
 
 def charge_in_stripe(client) -> list[str]:
@@ -133,11 +135,13 @@ def main() -> None:
             t = time.perf_counter()
             lines = stripe_reads_only(today)
             reads.append(time.perf_counter() - t)
+            common.log(f"Stripe reads: {reads[-1]:.1f} s")
 
             t = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
                 run = reconcile(today)
             (first if n == 0 else again).append(time.perf_counter() - t)
+            common.log(f"run: {time.perf_counter() - t:.1f} s")
             if n == 0:
                 first_queries, first_run = len(queries), run
 

@@ -142,3 +142,24 @@ def test_viewer_cannot_settle_a_mismatch(client, stripe_charge, reconcile_today)
     assert response.status_code == 403
     mismatch.refresh_from_db()
     assert not mismatch.resolved
+
+
+def test_page_lists_payouts_with_their_totals(
+    client, stripe_paid_gift, reconcile_today, stripe_api
+):
+    # Given a 100.00 gift paid out and reconciled
+    from devtools.stripe_server import pay_out
+
+    stripe_paid_gift("100.00")
+    stripe_payout = pay_out(stripe_api)
+    reconcile_today()
+    client.force_login(staff_with("view_reconciliationrun"))
+
+    # When the page is opened
+    response = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
+
+    # Then the payout is listed with its fees and net, fully explained
+    assert stripe_payout["id"] in response.text
+    assert "1.75" in response.text
+    assert "98.25" in response.text
+    assert "off by" not in response.text
