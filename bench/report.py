@@ -327,12 +327,11 @@ def reconciliation(d: dict) -> list[str]:
         "**Reading.** The database is the bound, not Stripe: each transaction is "
         "matched one at a time, in its own transaction, with about ten queries "
         "(the gift or refund, its settlement, update-or-create, the mismatch "
-        "check), and it is matched twice, once from the day's list and once "
-        "from its payout's. A re-run writes nothing new but still makes those "
-        "reads. A foundation's day (tens to a few hundred charges) reconciles in "
-        "seconds, so this is acceptable today; if volume grows, load each Stripe "
-        "page's gifts, refunds and settlements in three queries and skip a "
-        "transaction already matched in the same run.",
+        "check); read again from its payout's list, it only gets the payout "
+        "linked. A re-run writes nothing new but still makes those reads. A "
+        "foundation's day (tens to a few hundred charges) reconciles in seconds, "
+        "so this is acceptable today; if volume grows, load each Stripe page's "
+        "gifts, refunds and settlements in three queries.",
         "",
     ]
 

@@ -214,9 +214,17 @@ def _finish(run, tally, status, error=""):
 
 def _apply_line(run, line, tally, payout=None):
     """Match one balance transaction (once per run, even if listed twice)."""
-    first_time = line.id not in tally.seen
+    if line.id in tally.seen:
+        # Matched earlier in this run from the day's list: only the payout
+        # it now turns up in is new.
+        if payout is not None:
+            for model in (GiftSettlement, RefundSettlement):
+                model.objects.filter(stripe_balance_transaction_id=line.id).update(
+                    payout=payout
+                )
+        return
     tally.seen.add(line.id)
-    tally.transactions += first_time
+    tally.transactions += 1
     with transaction.atomic():
         if line.type in CHARGE_TYPES:
             matched = _apply_charge(run, line, tally, payout)
@@ -227,7 +235,7 @@ def _apply_line(run, line, tally, payout=None):
         else:
             _flag(run, tally, Mismatch.Kind.OTHER_TRANSACTION, line.id, actual=line.net)
             matched = False
-    tally.matched += first_time and matched
+    tally.matched += matched
 
 
 def _settlement_values(run, line, payout):
