@@ -15,4 +15,5 @@ $PY -m bench.receipt_issue
 $PY -m bench.donation_export
 $PY -m bench.offline_post
 $PY -m bench.ledger_year
+$PY -m bench.reconcile_run
 $PY -m bench.report

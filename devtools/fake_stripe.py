@@ -38,6 +38,23 @@ code behave differently offline than against real Stripe:
    registrations stay). ``GET /_config/health`` answers 200 ``ok`` with no side effect
    and an ``X-Fake-Stripe-Pid`` header, so a launcher can tell it reached its own child.
 9. One access line per request (method, path, status, duration) goes to stderr.
+10. Balance transactions of charges carry a fee, as Stripe's do: 1.5 % + 0.25 of
+    the charge's currency (Stripe's standard rate for EEA cards, rounded half up
+    to the minor unit), with one ``stripe_fee`` line in ``fee_details``.
+    localstripe leaves every fee at 0. Refunds keep fee 0: Stripe does not give
+    the fee back. This is a test double of a price list, not Stripe's pricing
+    engine (no card-country or currency-conversion fees).
+11. ``GET /v1/balance_transactions`` accepts Stripe's ``created[gte|gt|lte|lt]``,
+    ``type``, ``currency`` and ``payout`` filters, and ``GET /v1/payouts`` accepts
+    ``created[...]`` and ``status``; localstripe refuses any filter with a 400.
+    Both stay newest first and page with ``starting_after``.
+12. ``POST /_config/payouts`` stands in for Stripe's automatic payout schedule
+    (localstripe makes payouts only by hand, with a made-up balance transaction
+    id and no link to what they pay out). It gathers every charge and refund
+    balance transaction not yet paid out (optionally of one ``currency``), and
+    makes one automatic ``paid`` payout of their net sum, with its own ``payout``
+    balance transaction. ``?payout=`` then lists that payout's transactions, its
+    own included, as Stripe does. A non-positive sum is a 400.
 
 SIGTERM and SIGINT stop the server cleanly (exit status 0), saving state if asked.
 """
@@ -49,18 +66,23 @@ import logging
 import os
 import pickle
 from collections import OrderedDict
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from localstripe.errors import UserError
 from localstripe.resources import (
+    BalanceTransaction,
     Charge,
     Event,
+    List,
     PaymentIntent,
     PaymentMethod,
+    Payout,
     Refund,
     SetupIntent,
+    StripeObject,
     store,
     try_convert_to_int,
 )
@@ -176,12 +198,151 @@ async def _create_refund(request):
     return json_response(refund._export(expand=expand))
 
 
+# Stripe's standard price for EEA cards; see item 10 of the module docstring.
+FEE_RATE = Decimal("0.015")
+FEE_FIXED_MINOR = 25
+CREATED_OPERATORS = {
+    "gte": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+}
+
+
+def _charge_fee(amount_minor):
+    fee = Decimal(amount_minor) * FEE_RATE + FEE_FIXED_MINOR
+    return int(fee.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _add_charge_fees():
+    original_init = BalanceTransaction.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self._payout = None
+        if self.type == "charge":
+            self.fee = _charge_fee(self.amount)
+            self.fee_details = [
+                {
+                    "amount": self.fee,
+                    "currency": self.currency,
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+
+    BalanceTransaction.__init__ = __init__
+
+
+def _created_filter(data):
+    created = data.pop("created", None)
+    if created is None:
+        return lambda obj: True
+    if not isinstance(created, dict):
+        created = {"gte": created, "lte": created}
+    try:
+        bounds = [(CREATED_OPERATORS[op], int(v)) for op, v in created.items()]
+    except (KeyError, ValueError, TypeError):
+        raise UserError(400, "Invalid created filter") from None
+    return lambda obj: all(compare(obj.created, v) for compare, v in bounds)
+
+
+def _listing(request, data, kind, keep):
+    limit = data.pop("limit", None)
+    starting_after = data.pop("starting_after", None)
+    expand = data.pop("expand", None)
+    if data:
+        raise UserError(400, "Unexpected " + ", ".join(data))
+    listing = List(request.path, limit=limit, starting_after=starting_after)
+    listing._list = sorted(
+        (obj for key, obj in store.items() if key.startswith(kind + ":") and keep(obj)),
+        key=lambda obj: obj.created,
+        reverse=True,
+    )
+    return json_response(listing._export(expand=expand))
+
+
+def _is_payout_transaction(txn, payout_id):
+    return txn._payout == payout_id or (
+        txn.type == "payout" and txn.source == payout_id
+    )
+
+
+async def _list_balance_transactions(request):
+    data = unflatten_data(request.query) or {}
+    created = _created_filter(data)
+    wanted = {name: data.pop(name, None) for name in ("type", "currency", "payout")}
+
+    def keep(txn):
+        return (
+            created(txn)
+            and wanted["type"] in (None, txn.type)
+            and wanted["currency"] in (None, txn.currency)
+            and (
+                wanted["payout"] is None
+                or _is_payout_transaction(txn, wanted["payout"])
+            )
+        )
+
+    return _listing(request, data, "balance_transaction", keep)
+
+
+async def _list_payouts(request):
+    data = unflatten_data(request.query) or {}
+    created = _created_filter(data)
+    status = data.pop("status", None)
+    return _listing(
+        request,
+        data,
+        "payout",
+        lambda payout: created(payout) and status in (None, payout.status),
+    )
+
+
+async def _pay_out(request):
+    data = await _request_data(request)
+    currency = data.get("currency")
+    due = [
+        txn
+        for key, txn in store.items()
+        if key.startswith("balance_transaction:")
+        and txn.type in ("charge", "refund")
+        and getattr(txn, "_payout", None) is None
+        and currency in (None, txn.currency)
+    ]
+    currencies = {txn.currency for txn in due}
+    if len(currencies) != 1:
+        raise UserError(400, "Nothing to pay out, or several currencies: name one.")
+    total = sum(txn.net for txn in due)
+    if total <= 0:
+        raise UserError(400, f"The balance to pay out is {total}, not positive.")
+
+    payout = Payout(amount=total, currency=currencies.pop(), status="paid")
+    payout.automatic = True
+    # localstripe's constructor only takes charges and refunds: build the
+    # payout's own transaction field by field.
+    txn = BalanceTransaction.__new__(BalanceTransaction)
+    StripeObject.__init__(txn)
+    txn.__dict__.update(
+        amount=-total, available_on=txn.created, currency=payout.currency,
+        description="STRIPE PAYOUT", exchange_rate=None, fee=0, fee_details=[],
+        reporting_category="payout", source=payout.id, status="available",
+        type="payout", _payout=None,
+    )  # fmt: skip
+    payout.balance_transaction = txn.id
+    for paid_out in due:
+        paid_out._payout = payout.id
+    return json_response(payout._export())
+
+
 # Routes localstripe already serves but that need the behaviour above. A middleware
 # picks them after routing, which leaves localstripe's router untouched.
 _OVERRIDES = {
     ("POST", "/v1/payment_intents/{id}/confirm"): _confirm_payment_intent,
     ("POST", "/v1/setup_intents/{id}/confirm"): _confirm_setup_intent,
     ("POST", "/v1/refunds"): _create_refund,
+    ("GET", "/v1/balance_transactions"): _list_balance_transactions,
+    ("GET", "/v1/payouts"): _list_payouts,
 }
 
 
@@ -287,6 +448,7 @@ def build_app(state=None):
     store.try_load_from_disk = lambda: None
     for cls in KEPT:
         _accept_tolerated_params(cls)
+    _add_charge_fees()
 
     app.middlewares.insert(0, _idempotency_middleware)  # outermost: sees final errors
     if state is not None:
@@ -301,6 +463,7 @@ def build_app(state=None):
     app.middlewares.append(_override_middleware)  # innermost: after auth and saving
     app.router.add_delete("/_config/all", _reset_all)
     app.router.add_get("/_config/health", _health)
+    app.router.add_post("/_config/payouts", _pay_out)
     return app
 
 

@@ -139,6 +139,17 @@ def register_webhook(
     _request("POST", url, payload).close()
 
 
+def pay_out(base_url: str, currency: str | None = None) -> dict:
+    """Pay out what the balance holds, as Stripe's automatic schedule would.
+
+    Returns the payout. Only the fake has this route (``POST /_config/payouts``);
+    against real Stripe, payouts come on the account's own schedule.
+    """
+    payload = {} if currency is None else {"currency": currency}
+    with _request("POST", f"{base_url}/_config/payouts", payload) as response:
+        return json.load(response)
+
+
 def _request(method, url, payload=None, timeout=5.0):
     # The fake is plain HTTP; refusing other schemes keeps file:// and the like out.
     if urlsplit(url).scheme != "http":

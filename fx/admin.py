@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from fx.models import FxRate
-from mecene.admin import ReadOnlyAdminMixin
+from mecene.admin import ReadOnlyAdmin
 
 
 @admin.register(FxRate)
-class FxRateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FxRateAdmin(ReadOnlyAdmin):
     """Rates are only read here: they come from the ECB's files through
     ``import_fx_rates``, and gifts keep the rate they were converted with."""
 

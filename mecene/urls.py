@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("stripe/", include("payments.urls")),
+    path("finance/reconciliation/", include("reconcile.urls")),
     path("finance/", include("finance.urls")),
     path("my/", include("donorspace.urls")),
     path("monthly/", include("payments.monthly_urls")),

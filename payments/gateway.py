@@ -12,14 +12,16 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 import stripe
 from django.conf import settings
 from djmoney.money import Money
 
-from payments.currency import to_minor_units
+from payments.currency import from_minor_units, to_minor_units
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +312,137 @@ def charge_refunded_minor(charge_id: str) -> tuple[int, str, str]:
         (charge.currency or "").upper(),
         _id_of(getattr(charge, "payment_intent", None)),
     )
+
+
+# === Balance transactions and payouts (read only, for reconciliation) ===
+
+# Stripe's largest page; fewer round trips for a day's transactions.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """One balance transaction: money that moved in our Stripe balance.
+
+    ``amount`` is gross (negative for refunds and payouts), ``fee`` what
+    Stripe kept, ``net`` what the balance moved by, all three in the
+    balance's currency. ``source_amount`` is the charge or refund as the donor
+    saw it (its own currency, before any conversion), for comparing with a
+    gift. ``charge_id`` and ``payment_intent_id`` are set for charges and
+    refunds, ``refund_id`` for refunds, ``payout_id`` for a payout's own
+    transaction.
+    """
+
+    id: str
+    type: str
+    amount: Money
+    fee: Money
+    net: Money
+    created_at: datetime
+    available_at: datetime
+    source_amount: Money | None = None
+    charge_id: str = ""
+    payment_intent_id: str = ""
+    refund_id: str = ""
+    payout_id: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    """One payout from the Stripe balance to the foundation's bank account."""
+
+    id: str
+    amount: Money
+    status: str
+    automatic: bool
+    created_at: datetime
+    arrival_at: datetime
+
+
+def _timestamp(seconds) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
+def _created_range(created_from: datetime, created_before: datetime) -> dict:
+    return {"gte": int(created_from.timestamp()), "lt": int(created_before.timestamp())}
+
+
+def _paged(what: str, list_fn, params: dict) -> Iterator:
+    """Every object of a Stripe list, page by page (``starting_after``)."""
+    params = {**params, "limit": PAGE_SIZE}
+    while True:
+        page = _call(what, list_fn, params=params)
+        yield from page.data
+        if not page.has_more or not page.data:
+            return
+        params = {**params, "starting_after": page.data[-1].id}
+
+
+def _balance_line(txn) -> BalanceLine:
+    currency = txn.currency.upper()
+    source = getattr(txn, "source", None)
+    source_id = _id_of(source)
+    line = {
+        "id": txn.id,
+        "type": txn.type,
+        "amount": from_minor_units(txn.amount, currency),
+        "fee": from_minor_units(txn.fee, currency),
+        "net": from_minor_units(txn.net, currency),
+        "created_at": _timestamp(txn.created),
+        "available_at": _timestamp(txn.available_on),
+    }
+    if getattr(source, "amount", None) is not None:
+        line["source_amount"] = from_minor_units(source.amount, source.currency.upper())
+    if source_id.startswith("ch_") or source_id.startswith("py_"):
+        line["charge_id"] = source_id
+        line["payment_intent_id"] = _id_of(getattr(source, "payment_intent", None))
+    elif source_id.startswith("re_") or source_id.startswith("pyr_"):
+        line["refund_id"] = source_id
+        line["charge_id"] = _id_of(getattr(source, "charge", None))
+        line["payment_intent_id"] = _id_of(getattr(source, "payment_intent", None))
+    elif source_id.startswith("po_"):
+        line["payout_id"] = source_id
+    return BalanceLine(**line)
+
+
+def balance_transactions_list(
+    *, created_from: datetime, created_before: datetime
+) -> Iterator[BalanceLine]:
+    """Balance transactions created in [``created_from``, ``created_before``)."""
+    params = {
+        "created": _created_range(created_from, created_before),
+        # The charge or refund behind each line, for its PaymentIntent.
+        "expand": ["data.source"],
+    }
+    for txn in _paged(
+        "balance transactions list", _client().v1.balance_transactions.list, params
+    ):
+        yield _balance_line(txn)
+
+
+def payout_balance_transactions(payout_id: str) -> Iterator[BalanceLine]:
+    """What one payout paid out, its own (negative) transaction included."""
+    params = {"payout": payout_id, "expand": ["data.source"]}
+    for txn in _paged(
+        "payout transactions list", _client().v1.balance_transactions.list, params
+    ):
+        yield _balance_line(txn)
+
+
+def payouts_list(
+    *, created_from: datetime, created_before: datetime
+) -> Iterator[PayoutLine]:
+    """Payouts created in [``created_from``, ``created_before``)."""
+    params = {"created": _created_range(created_from, created_before)}
+    for payout in _paged("payouts list", _client().v1.payouts.list, params):
+        yield PayoutLine(
+            id=payout.id,
+            amount=from_minor_units(payout.amount, payout.currency.upper()),
+            status=payout.status,
+            automatic=bool(payout.automatic),
+            created_at=_timestamp(payout.created),
+            arrival_at=_timestamp(payout.arrival_date),
+        )
 
 
 def construct_event(payload: bytes, signature: str) -> dict:

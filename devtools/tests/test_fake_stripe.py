@@ -13,12 +13,19 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
 import stripe
 
-from devtools.stripe_server import register_webhook, reset, start_fake_stripe, stop
+from devtools.stripe_server import (
+    pay_out,
+    register_webhook,
+    reset,
+    start_fake_stripe,
+    stop,
+)
 
 WEBHOOK_SECRET = "whsec_test_local"
 THREE_DS_CARD = "4000002500003155"
@@ -377,3 +384,75 @@ def test_3ds_payment_intent_succeeds_after_authentication(server, client):
 
     # Then the payment has succeeded
     assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+
+
+# === Balance transactions and payouts (items 10-12 of the launcher) ===
+
+
+def test_charge_balance_transaction_carries_stripe_fee(server, client, paid_intent):
+    # Given a paid 10.00 EUR intent and its charge
+    charge_id = paid_intent.latest_charge.id
+
+    # When its balance transaction is read
+    listed = client.v1.balance_transactions.list(
+        params={"type": "charge", "expand": ["data.source"]}
+    )
+    txn = next(t for t in listed.auto_paging_iter() if t.source.id == charge_id)
+
+    # Then 1.5 % + 0.25 = 0.40 is kept as a fee and the net is 9.60
+    assert (txn.amount, txn.fee, txn.net) == (1000, 40, 960)
+    assert [line.type for line in txn.fee_details] == ["stripe_fee"]
+    assert txn.source.payment_intent == paid_intent.id
+
+
+def test_balance_transactions_filter_by_created(server, client, paid_intent):
+    # Given a paid intent, created now
+    now = int(time.time())
+
+    # When transactions created from tomorrow on, then from an hour ago, are listed
+    later = client.v1.balance_transactions.list(
+        params={"created": {"gte": now + 86400}}
+    )
+    recent = client.v1.balance_transactions.list(
+        params={"created": {"gte": now - 3600}}
+    )
+
+    # Then only the second listing holds its charge
+    assert later.data == []
+    assert any(t.type == "charge" for t in recent.data)
+
+
+@pytest.fixture
+def empty_balance(server):
+    """Nothing in the fake's store (request it before ``paid_intent``)."""
+    reset(server.base_url)
+
+
+def test_payout_gathers_what_was_not_paid_out(
+    server, client, empty_balance, paid_intent
+):
+    # Given an empty balance, then a 10.00 charge refunded 2.50
+    client.v1.refunds.create(params={"payment_intent": paid_intent.id, "amount": 250})
+
+    # When the balance is paid out
+    payout = pay_out(server.base_url)
+
+    # Then the payout holds the net (9.60 - 2.50) and lists its transactions
+    assert (payout["amount"], payout["status"], payout["automatic"]) == (
+        710,
+        "paid",
+        True,
+    )
+    listed = client.v1.balance_transactions.list(params={"payout": payout["id"]})
+    assert sorted(t.type for t in listed.data) == ["charge", "payout", "refund"]
+    assert sum(t.net for t in listed.data) == 0
+    by_status = client.v1.payouts.list(params={"status": "paid"})
+    assert [p.id for p in by_status.data] == [payout["id"]]
+
+
+def test_payout_of_an_empty_balance_is_refused(server, empty_balance):
+    # Given an empty balance
+    # When it is paid out, then the fake refuses with a 400
+    with pytest.raises(HTTPError) as excinfo:
+        pay_out(server.base_url)
+    assert excinfo.value.code == 400

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "roles",
     "offline",
     "ledger",
+    "reconcile",
 ]
 
 MIDDLEWARE = [
@@ -234,7 +235,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.recurring_notice_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
     },
+    # Early morning, once yesterday's charges, refunds and payouts are in
+    # Stripe's balance (docs/reconciliation.md).
+    "stripe-reconciliation": {
+        "task": "reconcile.tasks.reconciliation_daily_task",
+        "schedule": crontab(minute=15, hour=4),
+    },
 }
+
+# Stripe reconciliation (docs/reconciliation.md). The daily run starts this
+# many days before the end of the last successful one, and the very first
+# run reads this many days back.
+RECONCILE_MARGIN_DAYS = env_int("RECONCILE_MARGIN_DAYS", 3)
+RECONCILE_FIRST_RUN_DAYS = env_int("RECONCILE_FIRST_RUN_DAYS", 30)
+# A run still "running" after this long is taken for dead (a killed worker).
+RECONCILE_RUN_TIMEOUT_SECONDS = env_int("RECONCILE_RUN_TIMEOUT_SECONDS", 3600)
 
 # --- Cache (rate limits shared by every web process) -------------------
 CACHE_URL = env_str("CACHE_URL", REDIS_URL)
