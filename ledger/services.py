@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from ledger.models import LedgerLine, LedgerYear
 from ledger.selectors import LedgerError, year_ledger, year_range
+from roles.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,11 @@ def ledger_close_year(*, campaign_id: int, year: int, actor=None) -> LedgerYear:
                 unallocated=ledger.unallocated,
                 closed_by=actor,
             )
+            audit_record(
+                actor, "ledger.year_closed", closed,
+                year=year, allocated=ledger.allocated,
+                unallocated=ledger.unallocated,
+            )  # fmt: skip
             LedgerLine.objects.bulk_create(
                 LedgerLine(
                     ledger_year=closed,

@@ -18,6 +18,7 @@ from reconcile.services import (
     mismatch_resolve,
 )
 from reconcile.tasks import reconciliation_queue
+from roles.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ def reconciliation_start_view(request):
         actor_id=request.user.pk,
     )
     if queued:
+        audit_record(
+            request.user, "reconcile.run_requested", None,
+            since=form.cleaned_data["since"], until=form.cleaned_data["until"],
+        )  # fmt: skip
         messages.success(
             request, _("The reconciliation is queued; this page lists it when it ends.")
         )
