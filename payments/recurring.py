@@ -378,7 +378,9 @@ def recurring_charge_one(plan_id: int, day: date) -> str:
 
 def _charge_locked(plan_id: int, day: date) -> str:
     plan = (
-        RecurringGift.objects.select_for_update(skip_locked=True)
+        # Only the plan's row: locking the joined campaign too would make a
+        # second scheduler skip every plan of a campaign the first is paying.
+        RecurringGift.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("campaign")
         .filter(pk=plan_id)
         .first()
