@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -15,8 +15,12 @@ from djmoney.money import Money
 
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
-from campaigns.tax import cost_after_relief
+from campaigns.tax import cost_after_relief, ifi_offered
+from campaigns.templatetags.money import money_short
+from campaigns.valuation import campaign_currencies
+from fx.rates import MissingRate, rate_on
 from payments import gateway, throttle
+from payments.currency import quantize
 from payments.models import Gift
 from payments.services import (
     GiftStateError,
@@ -112,7 +116,7 @@ def donate(request, slug):
     gift = gift_create(
         campaign=campaign,
         donor_details=form.donor_details(language),
-        amount=Money(form.cleaned_data["amount"], campaign.currency),
+        amount=Money(form.cleaned_data["amount"], form.cleaned_data["currency"]),
         beneficiary=form.cleaned_data.get("beneficiary"),
         anonymous=form.cleaned_data["anonymous"],
         language=language,
@@ -155,6 +159,7 @@ def _render_donate(request, campaign, form, status=200):
                 "cost_company": _(
                     "After the company tax reduction this gift costs %(cost)s."
                 ),
+                "cost_ifi": _("After the IFI reduction this gift costs you %(cost)s."),
                 "working": _("Processing your gift…"),
                 "check_form": _("Please correct the highlighted fields."),
                 "failed": _("The payment did not go through. Nothing was charged."),
@@ -176,9 +181,37 @@ def _render_donate(request, campaign, form, status=200):
                 "individual": str(settings.TAX_RATE_INDIVIDUAL),
                 "company": str(settings.TAX_RATE_COMPANY),
             },
+            "ifi": _ifi_preview(campaign) if ifi_offered() else None,
+            **_ifi_wording(),
         },
         status=status,
     )
+
+
+def _ifi_preview(campaign) -> dict:
+    """The IFI rate, and its euro cap in each currency the page offers.
+
+    The caps in other currencies use the latest ECB rate: a preview only,
+    since the euro amount of a gift is fixed when it is paid.
+    """
+    caps = {"EUR": str(settings.TAX_IFI_CAP_EUR)}
+    for code in campaign_currencies(campaign.currency):
+        if code == "EUR":
+            continue
+        try:
+            rate = rate_on(code, timezone.localdate(), latest_known=True)
+        except MissingRate:
+            continue
+        caps[code] = str(quantize(settings.TAX_IFI_CAP_EUR * rate, code))
+    return {"rate": str(settings.TAX_IFI_RATE), "caps": caps}
+
+
+def _ifi_wording() -> dict:
+    percent = (settings.TAX_IFI_RATE * 100).normalize()
+    return {
+        "ifi_percent": f"{percent:f}",
+        "ifi_cap": money_short(Money(settings.TAX_IFI_CAP_EUR, "EUR")),
+    }
 
 
 def _gift_or_404(token) -> Gift:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from campaigns.services import campaign_record_paid_gift
 from donors.services import donor_apply_details, donor_get_or_create
 from payments import gateway, throttle
+from payments.conversion import gift_convert_to_eur
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent
 
@@ -291,6 +292,9 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
             "updated_at",
         ]
     )
+    # Converted before it is counted, so the campaign adds its euro value;
+    # without a rate it is counted now and valued by the receipt sweep.
+    gift_convert_to_eur(gift)
     campaign_record_paid_gift(gift=gift)
     gift_record_event(gift, "paid", source=source, payment_intent=intent.id)
     logger.info("gift %s paid (%s)", gift.pk, source, extra={"gift_id": gift.pk})
