@@ -145,6 +145,12 @@ def donate(request, slug):
 
 
 def _render_donate(request, campaign, form, status=200):
+    ifi = None
+    if ifi_offered():
+        ifi = {
+            **_ifi_preview(campaign),
+            "message": _("After the IFI reduction this gift costs you %(cost)s."),
+        }
     return render(
         request,
         "campaigns/donate.html",
@@ -159,7 +165,6 @@ def _render_donate(request, campaign, form, status=200):
                 "cost_company": _(
                     "After the company tax reduction this gift costs %(cost)s."
                 ),
-                "cost_ifi": _("After the IFI reduction this gift costs you %(cost)s."),
                 "working": _("Processing your gift…"),
                 "check_form": _("Please correct the highlighted fields."),
                 "failed": _("The payment did not go through. Nothing was charged."),
@@ -181,7 +186,7 @@ def _render_donate(request, campaign, form, status=200):
                 "individual": str(settings.TAX_RATE_INDIVIDUAL),
                 "company": str(settings.TAX_RATE_COMPANY),
             },
-            "ifi": _ifi_preview(campaign) if ifi_offered() else None,
+            "ifi": ifi,
             **_ifi_wording(),
         },
         status=status,

@@ -62,7 +62,7 @@
     if (useIfi) reliefCents = Math.min(reliefCents, toCents(ifi.caps[currency()]));
     const costCents = cents - reliefCents;
     let text = company ? messages.cost_company : messages.cost;
-    if (useIfi) text = messages.cost_ifi;
+    if (useIfi) text = ifi.message;
     taxLine.textContent = text.replace("%(cost)s", formatter().format(costCents / 100));
   }
 
