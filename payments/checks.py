@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import checks
 
-from payments.currency import MINIMUM_CHARGE, decimal_places
+from payments.currency import MAX_MINOR_UNITS, MINIMUM_CHARGE, decimal_places
 
 
 @checks.register(checks.Tags.compatibility)
@@ -44,4 +44,6 @@ def _currency_problem(code: str) -> str:
     minimum, maximum = (Decimal(value) for value in limits)
     if not 0 < minimum < maximum:
         return "has limits that are not 0 < minimum < maximum"
+    if maximum.scaleb(2) > MAX_MINOR_UNITS:
+        return "has a maximum above Stripe's largest charge"
     return ""

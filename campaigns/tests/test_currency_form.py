@@ -69,6 +69,19 @@ def test_amount_over_the_currencys_maximum_is_refused(client, campaign, rates):
     assert Gift.objects.count() == 0
 
 
+def test_start_up_check_refuses_a_maximum_stripe_cannot_charge(settings):
+    settings.GIFT_CURRENCY_LIMITS = {
+        **settings.GIFT_CURRENCY_LIMITS,
+        "CZK": (Decimal("25.00"), Decimal("1000000.00")),
+    }
+
+    messages = [e.msg for e in checks.run_checks() if e.id == "payments.E001"]
+
+    assert messages == [
+        "GIFT_CURRENCIES: CZK has a maximum above Stripe's largest charge"
+    ]
+
+
 def test_stripe_minimum_wins_over_a_lower_foundation_minimum(settings):
     settings.GIFT_CURRENCY_LIMITS = {
         **settings.GIFT_CURRENCY_LIMITS,
@@ -138,6 +151,7 @@ def test_donate_page_offers_the_currencies_next_to_the_amount(client, campaign):
         (["EUR", "JPY"], "JPY does not have two decimals"),
         (["EUR", "SEK"], "SEK has no row in GIFT_CURRENCY_LIMITS"),
         (["CZK"], "must include EUR"),
+        (["EUR", "GBP"], "GBP has no row in GIFT_CURRENCY_LIMITS"),
     ],
 )
 def test_start_up_check_refuses_a_currency_without_what_it_needs(

@@ -284,7 +284,8 @@ GIFT_CURRENCIES = [
 # to Stripe's minimum charge if that is higher (payments.currency).
 GIFT_CURRENCY_LIMITS = {
     "EUR": (GIFT_MINIMUM_EUR, GIFT_MAXIMUM_EUR),
-    "CZK": (Decimal("25.00"), Decimal("2500000.00")),
+    # Stripe takes at most 99,999,999 minor units: about 40,000 EUR in CZK.
+    "CZK": (Decimal("25.00"), Decimal("999999.99")),
     "PLN": (Decimal("5.00"), Decimal("400000.00")),
     "DKK": (Decimal("10.00"), Decimal("750000.00")),
 }
