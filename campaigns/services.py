@@ -13,10 +13,12 @@ from djmoney.money import Money
 
 from campaigns.models import Campaign
 from campaigns.valuation import (
+    VALUE_COLUMNS,
     CurrencyMismatch,
     campaign_currencies,
     gift_value,
     gift_value_refunded,
+    rows_values,
 )
 from dashboard.services import (
     daily_total_record_conversion,
@@ -122,8 +124,10 @@ def campaign_recompute_totals(campaign_id: int) -> Campaign:
         )
         total = same["total"] or Decimal("0.00")
         # Gifts in other currencies, each rounded as it was counted live.
-        for gift in paid.exclude(amount_currency=campaign.currency):
-            total += gift_value(gift, campaign.currency) or 0
+        foreign = paid.exclude(amount_currency=campaign.currency).values_list(
+            *VALUE_COLUMNS
+        )
+        total += sum(kept for _whole, kept in rows_values(foreign, campaign.currency))
         campaign.raised = Money(total, campaign.currency)
         campaign.gift_count = agg["gifts"]
         campaign.donor_count = agg["donors"]

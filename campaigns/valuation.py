@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from payments.models import euro_share
+
 
 class CurrencyMismatch(ValueError):
     """A gift whose currency its campaign cannot count."""
@@ -31,14 +33,39 @@ def gift_value(gift, currency: str, *, kept: Decimal | None = None) -> Decimal |
     """
     if kept is None:
         kept = gift.net_amount.amount
-    if str(gift.amount.currency) == currency:
+    euros = gift.amount_eur.amount if gift.amount_eur is not None else None
+    return amount_value(
+        str(gift.amount.currency), gift.amount.amount, kept, euros, currency
+    )
+
+
+def amount_value(
+    code: str, amount: Decimal, kept: Decimal, amount_eur: Decimal | None, currency: str
+) -> Decimal | None:
+    """``gift_value`` from a gift's columns, for rebuilds that read many."""
+    if code == currency:
         return kept
     if currency != "EUR":
-        raise CurrencyMismatch(
-            f"gift {gift.pk} is in {gift.amount.currency}, campaign in {currency}"
-        )
-    euros = gift.euro_value(kept)
-    return None if euros is None else euros.amount
+        raise CurrencyMismatch(f"a gift in {code} for a campaign in {currency}")
+    if amount_eur is None:
+        return None
+    if kept == amount:
+        return amount_eur
+    return euro_share(amount, kept, amount_eur)
+
+
+VALUE_COLUMNS = ("amount_currency", "amount", "refunded_amount", "amount_eur")
+
+
+def rows_values(rows, currency: str):
+    """(whole value, kept value) in ``currency`` of each row of VALUE_COLUMNS
+    (and any columns after them); None for gifts not yet converted."""
+    for code, amount, refunded, euros, *rest in rows:
+        whole = amount_value(code, amount, amount, euros, currency)
+        if whole is None:
+            continue
+        kept = amount_value(code, amount, amount - refunded, euros, currency)
+        yield whole, kept, *rest
 
 
 def gift_value_refunded(gift, currency: str, refunded: Decimal) -> Decimal:

@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest, Least, TruncDate
 from djmoney.money import Money
 
 from campaigns.models import Campaign
-from campaigns.valuation import gift_value
+from campaigns.valuation import VALUE_COLUMNS, rows_values
 from dashboard.models import DailyTotal
 from payments.models import Gift
 
@@ -157,13 +157,15 @@ def daily_totals_rebuild(campaign_id: int) -> int:
             for row in grouped
         }
         # Gifts in other currencies, at the values they were counted at live.
-        for gift in counted.exclude(amount_currency=currency):
-            gross = gift_value(gift, currency, kept=gift.amount.amount)
-            if gross is None:
-                continue
-            row = rows[(paris_day(gift.paid_at), gift.method)]
+        foreign = (
+            counted.exclude(amount_currency=currency)
+            .annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
+            .values_list(*VALUE_COLUMNS, "paid_on", "method")
+        )
+        for gross, kept, paid_on, method in rows_values(foreign, currency):
+            row = rows[(paid_on, method)]
             row.amount += gross
-            row.refunded += gross - gift_value(gift, currency)
+            row.refunded += gross - kept
         rows = list(rows.values())
         DailyTotal.objects.filter(campaign_id=campaign_id).delete()
         DailyTotal.objects.bulk_create(rows, batch_size=1000)

@@ -11,6 +11,15 @@ from djmoney.money import Money
 from mecene.models import HistoryEvent
 
 
+def euro_share(amount: Decimal, kept: Decimal, amount_eur: Decimal) -> Decimal:
+    """The euros of ``kept`` out of a foreign ``amount`` worth ``amount_eur``.
+
+    The same share of the euro value as of the amount; the one formula for
+    receipts and totals, so that they agree to the cent.
+    """
+    return (amount_eur * (kept / amount)).quantize(Decimal("0.01"))
+
+
 class Gift(models.Model):
     """One gift: a sum of money a donor gives to a campaign.
 
@@ -218,9 +227,9 @@ class Gift(models.Model):
             return Money(kept, "EUR")
         if self.amount_eur is None:
             return None
-        # The same share of the euro value as of the amount is kept.
-        share = kept / self.amount.amount
-        return Money((self.amount_eur.amount * share).quantize(Decimal("0.01")), "EUR")
+        return Money(
+            euro_share(self.amount.amount, kept, self.amount_eur.amount), "EUR"
+        )
 
 
 class Refund(models.Model):
