@@ -95,3 +95,18 @@ def test_no_ifi_option_when_the_setting_is_off(site, live_campaign, open_page):
 
     expect(page.locator("#donate-form")).to_be_visible()
     expect(page.locator("#ifi-preview")).to_have_count(0)
+
+
+def test_donate_page_with_ifi_and_another_currency_passes_axe(
+    site, live_campaign, open_page, settings
+):
+    from tests.test_accessibility import serious_violations
+
+    settings.TAX_IFI_ENABLED = True
+    page = open_page("fr-FR")
+    page.goto(donate_url(site, live_campaign))
+    page.select_option("#id_currency", "PLN")
+    page.fill("#id_amount", "100")
+    page.check("#ifi-preview")
+
+    assert serious_violations(page) == []
