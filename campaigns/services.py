@@ -15,7 +15,6 @@ from campaigns.models import Campaign
 from campaigns.valuation import (
     VALUE_COLUMNS,
     CurrencyMismatch,
-    campaign_currencies,
     gift_value,
     gift_value_refunded,
     rows_values,
@@ -51,10 +50,8 @@ def campaign_record_paid_gift(*, gift) -> None:
     from payments.models import Gift
 
     campaign = Campaign.objects.select_for_update().get(pk=gift.campaign_id)
-    if str(gift.amount.currency) not in campaign_currencies(campaign.currency):
-        raise CurrencyMismatch(
-            f"gift {gift.pk} is in {gift.amount.currency}, campaign in {campaign.currency}"
-        )
+    # Not GIFT_CURRENCIES: a gift created before a currency was withdrawn
+    # is still paid and counted. Only a value that cannot exist is refused.
     value = gift_value(gift, campaign.currency)
 
     new_donor = (

@@ -223,3 +223,17 @@ def test_gift_in_another_currency_than_a_non_euro_campaign_is_refused(
         )
 
     assert Gift.objects.get(pk=gift.pk).status == Gift.Status.PENDING
+
+
+def test_gift_in_a_currency_withdrawn_meanwhile_is_still_paid_and_counted(
+    card_gift, campaign, settings
+):
+    # Given a DKK rate, and DKK taken off the list after the gift was made
+    rate("DKK", "7.46")
+    settings.GIFT_CURRENCIES = ["EUR", "CZK"]
+
+    gift = card_gift("74.60", "DKK")
+
+    assert gift.status == Gift.Status.PAID
+    campaign.refresh_from_db()
+    assert campaign.raised == Money(Decimal("10.00"), "EUR")
