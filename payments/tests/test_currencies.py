@@ -237,3 +237,30 @@ def test_gift_in_a_currency_withdrawn_meanwhile_is_still_paid_and_counted(
     assert gift.status == Gift.Status.PAID
     campaign.refresh_from_db()
     assert campaign.raised == Money(Decimal("10.00"), "EUR")
+
+
+def test_annual_dry_run_totals_foreign_gifts_at_their_euro_value(
+    campaign, make_donor, capsys
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.core.management import call_command
+
+    # Given an annual donor's 2025 gifts: 30 € and 1,000 CZK worth 40 €
+    donor = make_donor(email="annual@example.org", receipt_preference="annual")
+    paid_at = datetime(2025, 6, 5, 10, tzinfo=ZoneInfo("Europe/Paris"))
+    for amount, euros in ((Money(30, "EUR"), None), (Money(1000, "CZK"), 40)):
+        Gift.objects.create(
+            donor=donor,
+            campaign=campaign,
+            amount=amount,
+            amount_eur=None if euros is None else Money(euros, "EUR"),
+            status=Gift.Status.PAID,
+            paid_at=paid_at,
+            receipt_mode="annual",
+        )
+
+    call_command("issue_annual_receipts", year="2025", dry_run=True)
+
+    assert "(2 gifts, 70.00 EUR)" in capsys.readouterr().out
