@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -15,12 +15,9 @@ from djmoney.money import Money
 
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
-from campaigns.tax import cost_after_relief, ifi_offered
-from campaigns.templatetags.money import money_short
+from campaigns.tax import cost_after_relief, ifi_offered, ifi_preview, ifi_wording
 from campaigns.valuation import campaign_currencies
-from fx.rates import MissingRate, rate_on
 from payments import gateway, throttle
-from payments.currency import quantize
 from payments.models import Gift
 from payments.services import (
     GiftStateError,
@@ -148,7 +145,7 @@ def _render_donate(request, campaign, form, status=200):
     ifi = None
     if ifi_offered():
         ifi = {
-            **_ifi_preview(campaign),
+            **ifi_preview(campaign_currencies(campaign.currency)),
             "message": _("After the IFI reduction this gift costs you %(cost)s."),
         }
     return render(
@@ -187,36 +184,10 @@ def _render_donate(request, campaign, form, status=200):
                 "company": str(settings.TAX_RATE_COMPANY),
             },
             "ifi": ifi,
-            **_ifi_wording(),
+            **ifi_wording(),
         },
         status=status,
     )
-
-
-def _ifi_preview(campaign) -> dict:
-    """The IFI rate, and its euro cap in each currency the page offers.
-
-    The caps in other currencies use the latest ECB rate: a preview only,
-    since the euro amount of a gift is fixed when it is paid.
-    """
-    caps = {"EUR": str(settings.TAX_IFI_CAP_EUR)}
-    for code in campaign_currencies(campaign.currency):
-        if code == "EUR":
-            continue
-        try:
-            rate = rate_on(code, timezone.localdate(), latest_known=True)
-        except MissingRate:
-            continue
-        caps[code] = str(quantize(settings.TAX_IFI_CAP_EUR * rate, code))
-    return {"rate": str(settings.TAX_IFI_RATE), "caps": caps}
-
-
-def _ifi_wording() -> dict:
-    percent = (settings.TAX_IFI_RATE * 100).normalize()
-    return {
-        "ifi_percent": f"{percent:f}",
-        "ifi_cap": money_short(Money(settings.TAX_IFI_CAP_EUR, "EUR")),
-    }
 
 
 def _gift_or_404(token) -> Gift:

@@ -94,11 +94,14 @@ def gift_limits(currency: str) -> tuple[Decimal, Decimal]:
     """The smallest and largest online gift in ``currency``, in its units.
 
     The foundation's bounds from ``GIFT_CURRENCY_LIMITS``, with the minimum
-    raised to Stripe's minimum charge when that is higher. A currency
-    without a row is not offered: ``KeyError``.
+    raised to Stripe's minimum charge when that is higher. A campaign's own
+    currency without a row (a campaign in CHF) keeps the euro bounds' figures,
+    as before currencies were offered.
     """
     from django.conf import settings
 
     code = currency.upper()
-    minimum, maximum = settings.GIFT_CURRENCY_LIMITS[code]
+    minimum, maximum = settings.GIFT_CURRENCY_LIMITS.get(
+        code, (settings.GIFT_MINIMUM_EUR, settings.GIFT_MAXIMUM_EUR)
+    )
     return max(Decimal(minimum), minimum_charge(code)), Decimal(maximum)

@@ -168,3 +168,20 @@ def test_start_up_check_refuses_a_currency_without_what_it_needs(
 
 def test_start_up_check_accepts_the_default_currencies():
     assert not [e for e in checks.run_checks() if e.id == "payments.E001"]
+
+
+def test_campaign_in_a_currency_without_limits_keeps_the_euro_figures(client, campaign):
+    FxRate.objects.create(
+        currency="CHF",
+        day=timezone.localdate(),
+        per_eur=Decimal("0.94"),
+        source="test",
+    )
+    campaign.goal = Money(Decimal("50000"), "CHF")
+    campaign.raised = Money(0, "CHF")
+    campaign.save()
+
+    response = post_donation(client, campaign, amount="0.90", currency="CHF")
+
+    assert response.status_code == 400
+    assert errors_of(response, "amount") == "The minimum gift is CHF1."
