@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.test_browser import (
     VISA,
+    assert_paid_once_with_receipt,
     campaign_figures,
     complete_challenges_until_thanks,
     donate_url,
@@ -20,11 +21,14 @@ from tests.test_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_gift_in_dkk_is_charged_in_dkk_and_counted_in_euros(
-    site, live_campaign, open_page
+def test_gift_in_dkk_is_charged_in_dkk_counted_and_receipted_in_euros(
+    site, live_campaign, open_page, celery_worker_process, worker_mail_dir
 ):
+    # The worker issues the receipt; requesting it also ends its database
+    # sessions before the flush, as for every test that pays.
     from fx.models import FxRate
     from payments.models import Gift
+    from receipts.models import Receipt
 
     # Given the ECB's DKK rate of the day and an English-speaking donor
     FxRate.objects.create(
@@ -61,6 +65,9 @@ def test_gift_in_dkk_is_charged_in_dkk_and_counted_in_euros(
     # And the euro campaign moved by the converted cents, once
     raised_after, _donors = campaign_figures(page, site, live_campaign)
     assert raised_after - raised_before == Decimal("50.33")
+    # And the receipt the worker emails certifies the same euros
+    assert_paid_once_with_receipt("dkk@example.org", worker_mail_dir)
+    assert Receipt.objects.get(gift=gift).amount == Money(Decimal("50.33"), "EUR")
 
 
 def test_ifi_preview_applies_its_rate_and_cap(site, live_campaign, open_page, settings):
