@@ -16,4 +16,5 @@ $PY -m bench.donation_export
 $PY -m bench.offline_post
 $PY -m bench.ledger_year
 $PY -m bench.reconcile_run
+$PY -m bench.currency_totals
 $PY -m bench.report

@@ -1,19 +1,24 @@
+import logging
 import re
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from campaigns.templatetags.money import money_short
+from campaigns.valuation import campaign_currencies
 from donors.countries import COUNTRIES
 from donors.models import Donor
 from donors.validators import siren_is_valid
-from payments.currency import minimum_charge
+from fx.rates import MissingRate, rate_on
+from payments.currency import gift_limits
 from payments.sepa import iban_error, mandate_text
+
+logger = logging.getLogger(__name__)
 
 ENGLISH_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
@@ -45,6 +50,8 @@ class DonationForm(forms.Form):
     amount = AmountField(
         label=_("Amount"), max_digits=12, decimal_places=2, localize=False
     )
+    # Next to the amount; the choices are the campaign's (see __init__).
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
     beneficiary = forms.ModelChoiceField(
         label=_("Would you like to support one athlete in particular?"),
         help_text=_(
@@ -149,25 +156,13 @@ class DonationForm(forms.Form):
         )
         if not self.fields["beneficiary"].queryset.exists():
             del self.fields["beneficiary"]
-        minimum = max(settings.GIFT_MINIMUM_EUR, minimum_charge(campaign.currency))
+        currencies = campaign_currencies(campaign.currency)
+        self.fields["currency"].choices = [(code, code) for code in currencies]
+        self.fields["currency"].initial = campaign.currency
+        self.fields["currency"].error_messages["invalid_choice"] = gettext(
+            "Gifts are made in %(currencies)s only."
+        ) % {"currencies": ", ".join(currencies)}
         amount = self.fields["amount"]
-        # The limits are spelled as money in the page's language ("1 €"), not
-        # as the raw Decimal the validators would print.
-        currency = campaign.currency
-        amount.validators += [
-            MinValueValidator(
-                minimum,
-                message=gettext("The minimum gift is %(minimum)s.")
-                % {"minimum": money_short(Money(minimum, currency))},
-            ),
-            MaxValueValidator(
-                settings.GIFT_MAXIMUM_EUR,
-                message=gettext(
-                    "Online gifts are limited to %(maximum)s; please contact the foundation."
-                )
-                % {"maximum": money_short(Money(settings.GIFT_MAXIMUM_EUR, currency))},
-            ),
-        ]
         amount.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     def clean_amount(self):
@@ -193,16 +188,19 @@ class DonationForm(forms.Form):
     def _clean_payment(self, data):
         monthly = data.get("frequency") == "monthly"
         amount = data.get("amount")
+        currency = data.get("currency") or self.campaign.currency
+        # MONTHLY_GIFT_MINIMUM is in euros; other currencies keep their own
+        # gift minimum (GIFT_CURRENCY_LIMITS).
         minimum = settings.MONTHLY_GIFT_MINIMUM
-        if monthly and amount is not None and amount < minimum:
+        if monthly and currency == "EUR" and amount is not None and amount < minimum:
             self.add_error(
                 "amount",
                 gettext("The minimum monthly gift is %(minimum)s.")
-                % {"minimum": money_short(Money(minimum, self.campaign.currency))},
+                % {"minimum": money_short(Money(minimum, currency))},
             )
         if data.get("method") != "sepa":
             return
-        if self.campaign.currency != "EUR":
+        if currency != "EUR":
             self.add_error(
                 "method", _("Direct debit is only possible for gifts in euros.")
             )
@@ -230,11 +228,57 @@ class DonationForm(forms.Form):
             "iban_last4": iban[-4:],
         }
 
+    def clean_currency(self):
+        # A form posted without it (an old page, a script) gives in the
+        # campaign's currency, as before currencies were offered.
+        return self.cleaned_data["currency"] or self.campaign.currency
+
+    def _check_amount_for_currency(self, amount: Decimal, currency: str) -> None:
+        """Bounds of the chosen currency; a rate must exist for a foreign one.
+
+        A rate is asked for here, before anything is stored, so that a paid
+        gift almost never waits for one (docs/currencies.md).
+        """
+        minimum, maximum = gift_limits(currency)
+        # The limits are spelled as money in the page's language ("1 €"),
+        # not as the raw Decimal a validator would print.
+        if amount < minimum:
+            self.add_error(
+                "amount",
+                gettext("The minimum gift is %(minimum)s.")
+                % {"minimum": money_short(Money(minimum, currency))},
+            )
+        elif amount > maximum:
+            self.add_error(
+                "amount",
+                gettext(
+                    "Online gifts are limited to %(maximum)s; please contact the foundation."
+                )
+                % {"maximum": money_short(Money(maximum, currency))},
+            )
+        if currency != "EUR":
+            try:
+                rate_on(currency, timezone.localdate(), latest_known=True)
+            except MissingRate:
+                logger.error(
+                    "no recent ECB rate for %s: donate form refused it", currency
+                )
+                self.add_error(
+                    "currency",
+                    gettext(
+                        "Gifts in %(currency)s are not possible today; please "
+                        "choose another currency."
+                    )
+                    % {"currency": currency},
+                )
+
     def clean_siren(self):
         return re.sub(r"\s", "", self.cleaned_data["siren"])
 
     def clean(self):
         data = super().clean()
+        if data.get("amount") is not None and data.get("currency"):
+            self._check_amount_for_currency(data["amount"], data["currency"])
         kind = data.get("kind")
         if data.get("country") == "FR" and "postal_code" in data:
             if not FRENCH_POSTCODE.fullmatch(data["postal_code"].strip()):

@@ -16,7 +16,8 @@ from djmoney.money import Money
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
 from campaigns.sources import utm_from, utm_query
-from campaigns.tax import cost_after_relief
+from campaigns.tax import cost_after_relief, ifi_offered, ifi_preview, ifi_wording
+from campaigns.valuation import campaign_currencies
 from ledger.selectors import public_progress
 from payments import gateway, throttle
 from payments.models import Gift
@@ -127,7 +128,7 @@ def donate(request, slug):
     gift = gift_create(
         campaign=campaign,
         donor_details=form.donor_details(language),
-        amount=Money(form.cleaned_data["amount"], campaign.currency),
+        amount=Money(form.cleaned_data["amount"], form.cleaned_data["currency"]),
         beneficiary=form.cleaned_data.get("beneficiary"),
         anonymous=form.cleaned_data["anonymous"],
         language=language,
@@ -162,6 +163,12 @@ def donate(request, slug):
 
 
 def _render_donate(request, campaign, form, status=200):
+    ifi = None
+    if ifi_offered():
+        ifi = {
+            **ifi_preview(campaign_currencies(campaign.currency)),
+            "message": _("After the IFI reduction this gift costs you %(cost)s."),
+        }
     return render(
         request,
         "campaigns/donate.html",
@@ -202,6 +209,8 @@ def _render_donate(request, campaign, form, status=200):
                 "individual": str(settings.TAX_RATE_INDIVIDUAL),
                 "company": str(settings.TAX_RATE_COMPANY),
             },
+            "ifi": ifi,
+            **ifi_wording(),
         },
         status=status,
     )

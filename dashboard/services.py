@@ -9,6 +9,7 @@ here is logged, rolled back to a savepoint, and left for
 """
 
 import logging
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connection, transaction
@@ -17,6 +18,7 @@ from django.db.models.functions import Greatest, Least, TruncDate
 from djmoney.money import Money
 
 from campaigns.models import Campaign
+from campaigns.valuation import VALUE_COLUMNS, rows_values
 from dashboard.models import DailyTotal
 from payments.models import Gift
 
@@ -41,15 +43,19 @@ def paris_day(moment):
     return moment.astimezone(PARIS).date()
 
 
-def daily_total_record_paid_gift(*, gift: Gift) -> None:
+def daily_total_record_paid_gift(*, gift: Gift, value: Decimal | None = None) -> None:
     """Count a newly paid gift on its Paris day and method.
 
-    The caller has checked that the gift is in the campaign's currency.
+    ``value`` is the gift's value in the campaign's currency
+    (campaigns.valuation), zero while a foreign gift awaits its rate; by
+    default the amount of a gift in the campaign's currency.
     """
+    if value is None:
+        value = gift.amount.amount
     params = [gift.campaign_id, paris_day(gift.paid_at), gift.method]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(UPSERT_PAID_GIFT, [*params, gift.amount.amount])
+            cursor.execute(UPSERT_PAID_GIFT, [*params, value])
     except DatabaseError:
         logger.exception(
             "daily total not updated for gift %s; run rebuild_daily_totals",
@@ -59,31 +65,56 @@ def daily_total_record_paid_gift(*, gift: Gift) -> None:
 
 
 def daily_total_record_refund(*, gift: Gift, amount: Money, fully: bool) -> None:
-    """Count a refund on the day its gift was paid.
+    """Count a refund, worth ``amount`` in the campaign's currency, on the day
+    its gift was paid.
 
     A row can be missing or short only for gifts paid before the aggregate
     was first rebuilt; the bounds keep it valid then, and the next rebuild
     makes it exact.
     """
+    _update_gift_day(
+        gift,
+        "refund",
+        gifts=Greatest(F("gifts") - (1 if fully else 0), 0),
+        refunded=Least(F("refunded") + amount.amount, F("amount")),
+    )
+
+
+def daily_total_record_conversion(
+    *, gift: Gift, gross: Decimal, refunded: Decimal
+) -> None:
+    """Add the value of a gift converted after it was paid to its day's row.
+
+    ``gross`` is its whole value and ``refunded`` the part refunded since it
+    was paid, both in the campaign's currency.
+    """
+    _update_gift_day(
+        gift,
+        "conversion",
+        amount=F("amount") + gross,
+        refunded=F("refunded") + refunded,
+    )
+
+
+def _update_gift_day(gift: Gift, what: str, **changes) -> None:
+    """Apply ``changes`` to the row of the day a gift was paid, never failing."""
     try:
         with transaction.atomic():
             updated = DailyTotal.objects.filter(
                 campaign_id=gift.campaign_id,
                 day=paris_day(gift.paid_at),
                 method=gift.method,
-            ).update(
-                gifts=Greatest(F("gifts") - (1 if fully else 0), 0),
-                refunded=Least(F("refunded") + amount.amount, F("amount")),
-            )
+            ).update(**changes)
     except DatabaseError:
         updated = None
         logger.exception(
-            "daily total not updated for the refund of gift %s", gift.pk,
+            "daily total not updated for the %s of gift %s", what, gift.pk,
             extra={"gift_id": gift.pk, "campaign_id": gift.campaign_id},
         )  # fmt: skip
     if updated == 0:
         logger.warning(
-            "no daily total for refunded gift %s; run rebuild_daily_totals",
+            "no daily total for the %s of gift %s; run rebuild_daily_totals",
+            what,
             gift.pk,
             extra={"gift_id": gift.pk, "campaign_id": gift.campaign_id},
         )
@@ -97,33 +128,45 @@ def daily_totals_rebuild(campaign_id: int) -> int:
     or counted twice.
     """
     with transaction.atomic():
-        Campaign.objects.select_for_update().only("pk").get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        currency = campaign.currency
+        counted = Gift.objects.filter(
+            campaign_id=campaign_id,
+            status__in=[Gift.Status.PAID, Gift.Status.REFUNDED],
+            paid_at__isnull=False,
+        )
         grouped = (
-            Gift.objects.filter(
-                campaign_id=campaign_id,
-                status__in=[Gift.Status.PAID, Gift.Status.REFUNDED],
-                paid_at__isnull=False,
-            )
-            .annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
+            counted.annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
             .values("paid_on", "method")
             .annotate(
                 kept=Count("pk", filter=Q(status=Gift.Status.PAID)),
-                gross=Sum("amount"),
-                back=Sum("refunded_amount"),
+                gross=Sum("amount", filter=Q(amount_currency=currency)),
+                back=Sum("refunded_amount", filter=Q(amount_currency=currency)),
             )
             .order_by()
         )
-        rows = [
-            DailyTotal(
+        rows = {
+            (row["paid_on"], row["method"]): DailyTotal(
                 campaign_id=campaign_id,
                 day=row["paid_on"],
                 method=row["method"],
                 gifts=row["kept"],
-                amount=row["gross"],
-                refunded=row["back"],
+                amount=row["gross"] or 0,
+                refunded=row["back"] or 0,
             )
             for row in grouped
-        ]
+        }
+        # Gifts in other currencies, at the values they were counted at live.
+        foreign = (
+            counted.exclude(amount_currency=currency)
+            .annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
+            .values_list(*VALUE_COLUMNS, "paid_on", "method")
+        )
+        for gross, kept, paid_on, method in rows_values(foreign, currency):
+            row = rows[(paid_on, method)]
+            row.amount += gross
+            row.refunded += gross - kept
+        rows = list(rows.values())
         DailyTotal.objects.filter(campaign_id=campaign_id).delete()
         DailyTotal.objects.bulk_create(rows, batch_size=1000)
     logger.info(

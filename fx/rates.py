@@ -326,7 +326,7 @@ def _conflict_message(conflicts: list) -> str:
 # --- Using them ------------------------------------------------------------
 
 
-def rate_on(currency: str, day: date) -> Decimal:
+def rate_on(currency: str, day: date, *, latest_known: bool = False) -> Decimal:
     """Units of ``currency`` for 1 EUR on ``day``, as the ECB published it.
 
     On a day without a publication (weekend, TARGET holiday) this is the
@@ -334,6 +334,9 @@ def rate_on(currency: str, day: date) -> Decimal:
     without a publication only once a later day is imported; until then
     its rate may simply not be out yet (the ECB publishes around 16:00
     CET), and using the previous day's would fix the wrong rate for good.
+    With ``latest_known``, the last rate published on ``day`` or within
+    the 7 days before is taken as is: the rate known when a card gift is
+    paid, fixed for good at that moment (docs/currencies.md).
     Never falls back to 1: a missing rate raises ``MissingRate``.
     """
     code = currency.upper()
@@ -354,6 +357,8 @@ def rate_on(currency: str, day: date) -> Decimal:
             " import the rates first"
         )
     found_day, per_eur = found
+    if latest_known:
+        return per_eur
     if found_day < day and _may_still_be_published(code, found_day, day):
         raise MissingRate(
             f"no ECB rate for {code} on {day} yet; import that day's rates first"
@@ -370,7 +375,9 @@ def _may_still_be_published(code: str, found_day: date, day: date) -> bool:
     return not FxRate.objects.filter(currency=code, day__gt=day).exists()
 
 
-def to_eur(money: Money, day: date) -> tuple[Money, Decimal]:
+def to_eur(
+    money: Money, day: date, *, latest_known: bool = False
+) -> tuple[Money, Decimal]:
     """The euro value of ``money`` on ``day`` and the rate used (``per_eur``).
 
     ``day`` is the gift's tax date (``Gift.tax_date``): the day the money
@@ -387,7 +394,7 @@ def to_eur(money: Money, day: date) -> tuple[Money, Decimal]:
 
     The amount is rounded to cents half up (0.005 becomes 0.01).
     """
-    rate = rate_on(str(money.currency), day)
+    rate = rate_on(str(money.currency), day, latest_known=latest_known)
     # Amounts have at most 12 digits and rates 18, so with 50 digits the
     # quotient is exact well past the cents and is rounded only once.
     with localcontext() as context:

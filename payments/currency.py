@@ -88,3 +88,20 @@ def minimum_charge(currency: str) -> Decimal:
 def quantize(amount: Decimal, currency: str) -> Decimal:
     places = decimal_places(currency)
     return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def gift_limits(currency: str) -> tuple[Decimal, Decimal]:
+    """The smallest and largest online gift in ``currency``, in its units.
+
+    The foundation's bounds from ``GIFT_CURRENCY_LIMITS``, with the minimum
+    raised to Stripe's minimum charge when that is higher. A campaign's own
+    currency without a row (a campaign in CHF) keeps the euro bounds' figures,
+    as before currencies were offered.
+    """
+    from django.conf import settings
+
+    code = currency.upper()
+    minimum, maximum = settings.GIFT_CURRENCY_LIMITS.get(
+        code, (settings.GIFT_MINIMUM_EUR, settings.GIFT_MAXIMUM_EUR)
+    )
+    return max(Decimal(minimum), minimum_charge(code)), Decimal(maximum)

@@ -11,6 +11,15 @@ from djmoney.money import Money
 from mecene.models import HistoryEvent
 
 
+def euro_share(amount: Decimal, kept: Decimal, amount_eur: Decimal) -> Decimal:
+    """The euros of ``kept`` out of a foreign ``amount`` worth ``amount_eur``.
+
+    The same share of the euro value as of the amount; the one formula for
+    receipts and totals, so that they agree to the cent.
+    """
+    return (amount_eur * (kept / amount)).quantize(Decimal("0.01"))
+
+
 class Gift(models.Model):
     """One gift: a sum of money a donor gives to a campaign.
 
@@ -248,13 +257,21 @@ class Gift(models.Model):
     @property
     def receipt_amount(self):
         """The euro amount a receipt certifies (net of refunds), or None."""
+        return self.euro_value(self.net_amount.amount)
+
+    def euro_value(self, kept: Decimal):
+        """The euro value of ``kept`` (in the gift's currency), or None.
+
+        From the stored euro amount only, never from a rate read again, so
+        receipts and campaign totals give the same cents whenever asked.
+        """
         if str(self.amount.currency) == "EUR":
-            return self.net_amount
+            return Money(kept, "EUR")
         if self.amount_eur is None:
             return None
-        # The same share of the euro value as of the amount is kept.
-        kept = self.net_amount.amount / self.amount.amount
-        return Money((self.amount_eur.amount * kept).quantize(Decimal("0.01")), "EUR")
+        return Money(
+            euro_share(self.amount.amount, kept, self.amount_eur.amount), "EUR"
+        )
 
 
 class Refund(models.Model):

@@ -20,6 +20,7 @@ from donors.services import (
     donor_get_or_create,
 )
 from payments import gateway, throttle
+from payments.conversion import gift_convert_to_eur
 from payments.currency import to_minor_units
 from payments.models import Gift, GiftEvent, Mandate
 from payments.recurring import period_of
@@ -366,6 +367,9 @@ def gift_count_paid(gift: Gift, *, source: str, actor=None, **data) -> None:
     Must run in the transaction that made the gift paid, so totals and gift
     states never disagree; the receipt is queued only once that commits.
     """
+    # Converted before it is counted, so the campaign adds its euro value;
+    # without a rate it is counted now and valued by the receipt sweep.
+    gift_convert_to_eur(gift)
     campaign_record_paid_gift(gift=gift)
     gift_record_event(gift, "paid", actor=actor, source=source, **data)
     if gift.recurring_id:

@@ -7,6 +7,7 @@ once the year is over, so no payment of the year can still be missing.
 
 import dataclasses
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
+from campaigns.valuation import VALUE_COLUMNS, rows_values
 from donors.models import Donor
 from payments.models import Gift
 from receipts.eligibility import (
@@ -88,15 +90,31 @@ def annual_gifts(year: int):
 
 
 def annual_candidates(year: int) -> Iterator[AnnualCandidate]:
+    """Each donor's waiting gifts and their total in euros.
+
+    Gifts in other currencies count at their stored euro value, as their
+    receipt will; one still waiting for its rate counts for nothing here.
+    """
+    gifts = annual_gifts(year).order_by()
     rows = (
-        annual_gifts(year)
-        .order_by()
-        .values("donor_id")
-        .annotate(total=Sum(F("amount") - F("refunded_amount")), gifts=Count("pk"))
+        gifts.values("donor_id")
+        .annotate(
+            total=Sum(
+                F("amount") - F("refunded_amount"), filter=Q(amount_currency="EUR")
+            ),
+            gifts=Count("pk"),
+        )
         .order_by("donor_id")
     )
+    foreign = defaultdict(Decimal)
+    in_other_currencies = gifts.exclude(amount_currency="EUR").values_list(
+        *VALUE_COLUMNS, "donor_id"
+    )
+    for _whole, kept, donor_id in rows_values(in_other_currencies, "EUR"):
+        foreign[donor_id] += kept
     for row in rows:
-        yield AnnualCandidate(row["donor_id"], row["gifts"], row["total"])
+        total = (row["total"] or Decimal("0.00")) + foreign[row["donor_id"]]
+        yield AnnualCandidate(row["donor_id"], row["gifts"], total)
 
 
 def receipt_issue_annual(

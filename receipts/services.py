@@ -16,9 +16,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from donors.countries import country_name
-from fx.rates import MissingRate, to_eur
+from payments.conversion import gift_convert_late, gift_needs_conversion
 from payments.models import Gift
-from payments.services import gift_record_event
 from receipts.eligibility import (
     counterpart_problems,
     date_problems,
@@ -45,6 +44,10 @@ FORME_MANUAL = "Déclaration de don manuel"
 
 class ReceiptRefused(ValueError):
     """This gift cannot have a receipt (yet); the message says why."""
+
+
+class ReceiptAwaitsRate(ReceiptRefused):
+    """The gift's euro amount waits for an exchange rate; the sweep retries."""
 
 
 def receipt_next_number(year: int) -> tuple[int, str]:
@@ -86,31 +89,15 @@ def _form_for(kind: str) -> tuple[str, str]:
 
 
 def gift_fill_euro_amount(gift: Gift) -> list[str]:
-    """Convert a locked foreign-currency gift to euros once, at its tax date.
+    """Convert a locked foreign-currency gift to euros if it still needs it.
 
-    Done when the receipt is issued rather than when the gift is paid: the
-    day's ECB rate is published in the afternoon, and a cheque's received
-    date can still change until then. The rate and the euro amount are then
-    stored and never converted again.
+    Card gifts are converted when paid (payments.conversion); this catches
+    those paid while their rate was missing, and gifts dated by the day
+    staff received them. The rate and the euro amount are then stored and
+    never converted again.
     """
-    if str(gift.amount.currency) == "EUR" or gift.amount_eur is not None:
-        return []
-    try:
-        amount_eur, rate = to_eur(gift.amount, gift.tax_date)
-    except MissingRate as exc:
-        return [str(exc)]
-    gift.amount_eur, gift.fx_rate = amount_eur, rate
-    gift.save(
-        update_fields=["amount_eur", "amount_eur_currency", "fx_rate", "updated_at"]
-    )
-    gift_record_event(
-        gift,
-        "converted",
-        rate=str(rate),
-        day=gift.tax_date.isoformat(),
-        eur=str(amount_eur.amount),
-    )
-    return []
+    problem = gift_convert_late(gift)
+    return [problem] if problem else []
 
 
 def receipt_build_snapshot(
@@ -173,6 +160,8 @@ def receipt_issue_for_gift(gift_id: int, *, notify: bool = True) -> Receipt | No
             )
             return None
         problems = gift_fill_euro_amount(gift)
+        if problems and gift_needs_conversion(gift):
+            raise ReceiptAwaitsRate(f"gift {gift.pk}: " + "; ".join(problems))
         problems += (
             foundation_problems()
             + donor_problems(gift.donor)

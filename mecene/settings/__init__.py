@@ -6,6 +6,7 @@ hardening that ``manage.py check --deploy`` asks for and refuses to start
 without a real secret key and allowed hosts.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -333,8 +334,30 @@ RECURRING_CHARGES_PER_SECOND = env_decimal("RECURRING_CHARGES_PER_SECOND", "20")
 if RECURRING_CHARGES_PER_SECOND <= 0:
     raise ImproperlyConfigured("RECURRING_CHARGES_PER_SECOND must be positive")
 RECURRING_LINK_MAX_AGE_DAYS = env_int("RECURRING_LINK_MAX_AGE_DAYS", 45)
+# Currencies a donor may give in (docs/currencies.md). Each needs a row in
+# GIFT_CURRENCY_LIMITS; the check payments.E001 refuses any other set.
+GIFT_CURRENCIES = [
+    code.upper() for code in env_list("GIFT_CURRENCIES", "EUR,CZK,PLN,DKK")
+]
+# The foundation's own bounds per currency, as (minimum, maximum), in the
+# currency's units. Fixed numbers rather than the euro bounds converted on
+# the day, so a donor sees the same limits all year; the minimum is raised
+# to Stripe's minimum charge if that is higher (payments.currency).
+GIFT_CURRENCY_LIMITS = {
+    "EUR": (GIFT_MINIMUM_EUR, GIFT_MAXIMUM_EUR),
+    # Stripe takes at most 99,999,999 minor units: about 40,000 EUR in CZK.
+    "CZK": (Decimal("25.00"), Decimal("999999.99")),
+    "PLN": (Decimal("5.00"), Decimal("400000.00")),
+    "DKK": (Decimal("10.00"), Decimal("750000.00")),
+}
 TAX_RATE_INDIVIDUAL = env_decimal("TAX_RATE_INDIVIDUAL", "0.66")
 TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
+# IFI (impôt sur la fortune immobilière): 75 % of a gift off the tax, at most
+# 50,000 € a year. Offered in the tax preview only when the foundation is
+# eligible (a recognised public-utility or university foundation).
+TAX_IFI_ENABLED = env_bool("TAX_IFI_ENABLED", False)
+TAX_IFI_RATE = env_decimal("TAX_IFI_RATE", "0.75")
+TAX_IFI_CAP_EUR = env_decimal("TAX_IFI_CAP_EUR", "50000.00")
 
 # --- Scholarship ledger ---------------------------------------------------
 # How undesignated gifts are shared among a campaign's beneficiaries that

@@ -11,7 +11,11 @@ from djmoney.money import Money
 from payments.models import Gift
 from receipts.corrections import receipt_cancel, receipt_replace
 from receipts.models import ReceiptEvent
-from receipts.services import ReceiptRefused, receipt_issue_for_gift
+from receipts.services import (
+    ReceiptAwaitsRate,
+    ReceiptRefused,
+    receipt_issue_for_gift,
+)
 from receipts.tests.test_issue import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +45,13 @@ def gift_in_czk(campaign, donor, **fields):
     )
 
 
-def test_gift_in_another_currency_without_its_euro_value_is_refused(
+def test_gift_in_another_currency_without_a_rate_waits_naming_its_date(
     campaign, make_donor
 ):
     gift = gift_in_czk(campaign, make_donor())
+    day = gift.tax_date.isoformat()
 
-    with pytest.raises(ReceiptRefused, match="in CZK and has no euro amount"):
+    with pytest.raises(ReceiptAwaitsRate, match=f"no ECB rate for CZK on {day}"):
         receipt_issue_for_gift(gift.pk)
 
 

@@ -13,11 +13,21 @@
   const formStatus = document.getElementById("form-status");
   const submit = document.getElementById("donate-submit");
   const lang = form.dataset.lang || "fr";
-  const currency = form.dataset.currency || "EUR";
-  const formatter = new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-GB", {
-    style: "currency",
-    currency: currency,
-  });
+  const locale = lang === "fr" ? "fr-FR" : "en-GB";
+  const currencySelect = form.querySelector("[name=currency]");
+  const unit = document.getElementById("amount-unit");
+  const presets = form.querySelector(".presets");
+  const ifiBox = document.getElementById("ifi-preview");
+  const ifiData = document.getElementById("donate-ifi");
+  const ifi = ifiData ? JSON.parse(ifiData.textContent) : null;
+
+  function currency() {
+    return (currencySelect && currencySelect.value) || form.dataset.currency || "EUR";
+  }
+
+  function formatter() {
+    return new Intl.NumberFormat(locale, { style: "currency", currency: currency() });
+  }
 
   function kind() {
     const checked = form.querySelector("[name=kind]:checked");
@@ -40,11 +50,36 @@
       return;
     }
     const company = kind() === "company";
-    const rate = company ? form.dataset.taxCompany : form.dataset.taxIndividual;
+    const useIfi = !company && ifi && ifiBox && ifiBox.checked;
+    if (useIfi && !(currency() in ifi.caps)) {
+      taxLine.textContent = "";
+      return;
+    }
+    let rate = company ? form.dataset.taxCompany : form.dataset.taxIndividual;
+    if (useIfi) rate = ifi.rate;
     const rateBasisPoints = Math.round(parseFloat(rate) * 10000);
-    const costCents = Math.round((cents * (10000 - rateBasisPoints)) / 10000);
-    const text = company ? messages.cost_company : messages.cost;
-    taxLine.textContent = text.replace("%(cost)s", formatter.format(costCents / 100));
+    let reliefCents = Math.round((cents * rateBasisPoints) / 10000);
+    if (useIfi) reliefCents = Math.min(reliefCents, toCents(ifi.caps[currency()]));
+    const costCents = cents - reliefCents;
+    let text = company ? messages.cost_company : messages.cost;
+    if (useIfi) text = ifi.message;
+    taxLine.textContent = text.replace("%(cost)s", formatter().format(costCents / 100));
+  }
+
+  // Suggested amounts are in the campaign's currency: shown only with it.
+  function updateCurrency() {
+    const symbol = formatter()
+      .formatToParts(0)
+      .find((part) => part.type === "currency");
+    if (unit && symbol) unit.textContent = symbol.value;
+    if (presets) {
+      const own = currency() === (form.dataset.currency || "EUR");
+      presets.hidden = !own;
+      if (!own) {
+        presets.querySelectorAll(".preset").forEach((b) => b.setAttribute("aria-pressed", "false"));
+      }
+    }
+    updateTaxLine();
   }
 
   function taxedInFrance() {
@@ -81,7 +116,10 @@
   form
     .querySelectorAll("[name=kind], [name=taxed_in_france], [name=frequency], [name=method]")
     .forEach((r) => r.addEventListener("change", updateKind));
+  if (currencySelect) currencySelect.addEventListener("change", updateCurrency);
+  if (ifiBox) ifiBox.addEventListener("change", updateTaxLine);
   updateKind();
+  if (currencySelect) updateCurrency();
 
   const stripe = Stripe(form.dataset.stripeKey);
   const card = stripe.elements().create("card");
