@@ -13,6 +13,7 @@ from donors.countries import COUNTRIES
 from donors.models import Donor
 from donors.validators import siren_is_valid
 from payments.currency import minimum_charge
+from wall.forms import WallFieldsForm
 
 ENGLISH_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
@@ -40,7 +41,9 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-class DonationForm(forms.Form):
+# The wall message and dedication fields come from the wall app's form; the
+# donate page shows them in their own fieldset.
+class DonationForm(WallFieldsForm, forms.Form):
     amount = AmountField(
         label=_("Amount"), max_digits=12, decimal_places=2, localize=False
     )

@@ -2,7 +2,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from payments.services import (
     gift_prepare_payment,
     gift_refresh_from_stripe,
 )
+from wall.services import wall_record_for_gift
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +110,16 @@ def donate(request, slug):
     ):
         return _busy()
     language = translation.get_language()[:2]
-    gift = gift_create(
-        campaign=campaign,
-        donor_details=form.donor_details(language),
-        amount=Money(form.cleaned_data["amount"], campaign.currency),
-        beneficiary=form.cleaned_data.get("beneficiary"),
-        anonymous=form.cleaned_data["anonymous"],
-        language=language,
-    )
+    with transaction.atomic():
+        gift = gift_create(
+            campaign=campaign,
+            donor_details=form.donor_details(language),
+            amount=Money(form.cleaned_data["amount"], campaign.currency),
+            beneficiary=form.cleaned_data.get("beneficiary"),
+            anonymous=form.cleaned_data["anonymous"],
+            language=language,
+        )
+        wall_record_for_gift(gift, **form.wall_details())
     try:
         client_secret = gift_prepare_payment(gift)
     except gateway.GatewayUnavailable:

@@ -27,6 +27,8 @@ from donors.models import Donor
 from payments.models import Gift, GiftEvent
 from receipts.models import Receipt, ReceiptEvent
 from receipts.selectors import issued_receipt_number
+from wall.selectors import wall_export_for_donor
+from wall.services import wall_erase_donor
 
 from .models import ErasureRequest, SignInLink
 
@@ -346,6 +348,7 @@ def donor_export(donor: Donor) -> dict:
             }
             for request in donor.erasure_requests.all()
         ],
+        "messages_and_dedications": wall_export_for_donor(donor),
     }
 
 
@@ -371,6 +374,10 @@ def erasure_request_record(donor: Donor) -> tuple[ErasureRequest, bool]:
     except IntegrityError:
         # Two clicks at once: the constraint let one through.
         return erasure_request_open(donor), False
+    # What the donor wrote about third persons (a card's recipient and their
+    # email, the honoured person) and for the wall needs no review: it goes
+    # at once, without waiting for finance.
+    wall_erase_donor(donor.pk)
 
     logger.info(
         "donorspace: donor %s asked for erasure (request %s)",

@@ -16,5 +16,6 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     path("my/", include("donorspace.urls")),
     path("staff/dashboard/", include("dashboard.urls")),
+    path("", include("wall.urls")),
     path("", include("campaigns.urls")),
 ]

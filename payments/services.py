@@ -296,8 +296,10 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     logger.info("gift %s paid (%s)", gift.pk, source, extra={"gift_id": gift.pk})
 
     from receipts.tasks import receipt_enqueue
+    from wall.tasks import dedication_card_enqueue
 
     transaction.on_commit(lambda: receipt_enqueue(gift.pk))
+    transaction.on_commit(lambda: dedication_card_enqueue(gift.pk))
     return True
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "donorspace",
     "fx",
     "dashboard",
+    "wall",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "receipts-sweep": {
         "task": "receipts.tasks.receipt_sweep_task",
+        "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
+    },
+    "dedication-cards-sweep": {
+        "task": "wall.tasks.dedication_card_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
     },
 }
