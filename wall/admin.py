@@ -25,7 +25,6 @@ class WallMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "text", "status", "gift_link", "campaign", "created_at")
     list_filter = ("status", "gift__campaign")
     list_select_related = ("gift__campaign",)
-    search_fields = ("=gift__id",)
     readonly_fields = ("gift", "text", "status", "moderated_at", "moderated_by")
     fields = readonly_fields
     actions = ("approve", "reject")
