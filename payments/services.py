@@ -295,12 +295,20 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift_record_event(gift, "paid", source=source, payment_intent=intent.id)
     logger.info("gift %s paid (%s)", gift.pk, source, extra={"gift_id": gift.pk})
 
+    transaction.on_commit(lambda: gift_paid_enqueue(gift.pk))
+    return True
+
+
+def gift_paid_enqueue(gift_id: int) -> None:
+    """After a gift is paid and committed: queue its receipt and its card.
+
+    Neither raises: what cannot be queued now, a sweep queues later.
+    """
     from receipts.tasks import receipt_enqueue
     from wall.tasks import dedication_card_enqueue
 
-    transaction.on_commit(lambda: receipt_enqueue(gift.pk))
-    transaction.on_commit(lambda: dedication_card_enqueue(gift.pk))
-    return True
+    receipt_enqueue(gift_id)
+    dedication_card_enqueue(gift_id)
 
 
 def gift_mark_failed(gift: Gift, intent: gateway.IntentState, *, source: str) -> bool:

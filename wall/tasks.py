@@ -32,13 +32,15 @@ def _cards_to_send():
 
 
 def dedication_card_enqueue(gift_id: int) -> bool:
-    """Queue the gift's card if it has one still to send (after commit)."""
-    if not _cards_to_send().filter(gift_id=gift_id).exists():
-        return False
+    """Queue the gift's card if it has one still to send; never raises."""
     try:
+        if not _cards_to_send().filter(gift_id=gift_id).exists():
+            return False
         dedication_card_task.delay(gift_id)
         return True
     except Exception:
+        # Runs after the payment's commit: the database or the broker failing
+        # here must not fail the donor's request.
         logger.warning(
             "could not queue the card of gift %s; the sweep will retry",
             gift_id,

@@ -137,3 +137,19 @@ def test_the_sweep_sends_cards_a_lost_message_left_unsent(
     assert queued == 1
     assert len(cards_sent()) == 1
     assert dedication_card_sweep_task(min_age_seconds=0) == 0
+
+
+def test_a_broker_down_after_payment_leaves_the_card_to_the_sweep(
+    paid_gift, dedication_for, monkeypatch, caplog
+):
+    gift = paid_gift()
+    dedication_for(gift)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(card_task, "delay", broker_down)
+
+    assert dedication_card_enqueue(gift.pk) is False
+    assert f"could not queue the card of gift {gift.pk}" in caplog.text
+    assert cards_sent() == []

@@ -1,5 +1,9 @@
-"""Through a real Celery worker (two pool processes): one card per gift,
-however many times its task is delivered."""
+"""Through a real Celery worker (two pool processes): one dedication card per
+gift, however many times its task is delivered.
+
+Here rather than in wall/tests: the session's worker, once started, takes
+every task the later tests queue, so it starts only with the other worker
+tests, at the end of the suite."""
 
 import re
 
@@ -11,6 +15,7 @@ from payments.gateway import IntentState
 from payments.models import Gift
 from payments.services import gift_mark_paid
 from tests.test_worker import emails_to
+from wall.models import Dedication
 from wall.tasks import dedication_card_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -24,12 +29,17 @@ def card_tasks_done(worker) -> int:
 
 
 def test_a_card_delivered_three_times_is_emailed_once(
-    celery_worker_process, worker_mail_dir, make_gift, dedication_for
+    celery_worker_process, worker_mail_dir, make_gift
 ):
     before = card_tasks_done(celery_worker_process)
     # given a pending gift with a card, paid (which queues the card on commit)
     gift = make_gift(receipt_mode="none", stripe_payment_intent_id="pi_worker_card")
-    dedication_for(gift, recipient_email="card.worker@example.net")
+    Dedication.objects.create(
+        gift=gift,
+        kind=Dedication.Kind.HONOUR,
+        honoree_name="Marie-José Pérec",
+        recipient_email="card.worker@example.net",
+    )
     intent = IntentState(
         id="pi_worker_card", status="succeeded", client_secret="",
         amount_minor=5000, currency="EUR",
