@@ -6,19 +6,27 @@ Builds the database ``mecene_bench`` (dropped first) with 2,000 demo gifts,
 serves the product and a bare Django baseline with gunicorn (2 sync workers
 each) and loads each page with ``wrk -t2 -c32 -d10s``, alternating with
 the baseline's one-query page so that every figure has a baseline on each
-side. Then counts the queries of the campaign and donate pages at 2,000 and
-at 20,000 gifts (the totals are stored, so the counts must not move) and
-loads the campaign page once more at 20,000 gifts.
+side. Then counts the queries of the campaign, donate and donor wall pages at
+2,000 and at 20,000 gifts (the totals are stored and the wall reads one page
+by index, so the counts must not move) and loads the campaign and wall pages
+once more at 20,000 gifts.
 """
 
+import os
 import random
 from datetime import timedelta
 
 from bench import common
 
-DB = "mecene_bench"
+# Overridable so that two worktrees can measure at the same time.
+DB = os.environ.get("BENCH_CAMPAIGN_DB", "mecene_bench")
 SLUG = "passeport-jo"
-PAGES = {"campaign": f"/campaigns/{SLUG}/", "donate": f"/campaigns/{SLUG}/donate/"}
+PAGES = {
+    "campaign": f"/campaigns/{SLUG}/",
+    "donate": f"/campaigns/{SLUG}/donate/",
+    # The donor wall's own page: 30 gifts and the paginator's count.
+    "wall": f"/campaigns/{SLUG}/wall/",
+}
 
 
 def count_queries(repeat: int = 50) -> dict:
@@ -134,6 +142,7 @@ def main() -> None:
         sizes["20k"] = grow_to(20_000)
         sizes["20k"]["pages"] = count_queries()
         measure("campaign_20k", product + PAGES["campaign"])
+        measure("wall_20k", product + PAGES["wall"])
 
     from django.db import connections
 

@@ -17,6 +17,7 @@ from donors.validators import siren_is_valid
 from fx.rates import MissingRate, rate_on
 from payments.currency import gift_limits
 from payments.sepa import iban_error, mandate_text
+from wall.forms import WallFieldsForm
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-class DonationForm(forms.Form):
+# The wall message and dedication fields come from the wall app's form; the
+# donate page shows them in their own fieldset.
+class DonationForm(WallFieldsForm, forms.Form):
     amount = AmountField(
         label=_("Amount"), max_digits=12, decimal_places=2, localize=False
     )

@@ -2,7 +2,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,6 +28,7 @@ from payments.services import (
     gift_prepare_payment,
     gift_refresh_from_stripe,
 )
+from wall.services import wall_record_for_gift
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +126,20 @@ def donate(request, slug):
     ):
         return _busy()
     language = translation.get_language()[:2]
-    gift = gift_create(
-        campaign=campaign,
-        donor_details=form.donor_details(language),
-        amount=Money(form.cleaned_data["amount"], form.cleaned_data["currency"]),
-        beneficiary=form.cleaned_data.get("beneficiary"),
-        anonymous=form.cleaned_data["anonymous"],
-        language=language,
-        method=form.cleaned_data["method"],
-        monthly=form.cleaned_data["frequency"] == "monthly",
-        mandate=form.mandate(),
-        source=utm_from(form.cleaned_data),
-    )
+    with transaction.atomic():
+        gift = gift_create(
+            campaign=campaign,
+            donor_details=form.donor_details(language),
+            amount=Money(form.cleaned_data["amount"], form.cleaned_data["currency"]),
+            beneficiary=form.cleaned_data.get("beneficiary"),
+            anonymous=form.cleaned_data["anonymous"],
+            language=language,
+            method=form.cleaned_data["method"],
+            monthly=form.cleaned_data["frequency"] == "monthly",
+            mandate=form.mandate(),
+            source=utm_from(form.cleaned_data),
+        )
+        wall_record_for_gift(gift, **form.wall_details())
     try:
         client_secret = gift_prepare_payment(gift)
     except gateway.GatewayUnavailable:

@@ -29,6 +29,8 @@ from donors.services import consent_given, consent_record
 from payments.models import Gift, GiftEvent
 from receipts.models import Receipt, ReceiptEvent
 from receipts.selectors import issued_receipt_number
+from wall.selectors import wall_export_for_donor
+from wall.services import wall_erase_donor
 
 from .models import ErasureRequest, SignInLink
 
@@ -377,6 +379,7 @@ def donor_export(donor: Donor) -> dict:
             }
             for check in donor.address_checks.all()
         ],
+        "messages_and_dedications": wall_export_for_donor(donor),
     }
 
 
@@ -402,6 +405,10 @@ def erasure_request_record(donor: Donor) -> tuple[ErasureRequest, bool]:
     except IntegrityError:
         # Two clicks at once: the constraint let one through.
         return erasure_request_open(donor), False
+    # What the donor wrote about third persons (a card's recipient and their
+    # email, the honoured person) and for the wall needs no review: it goes
+    # at once, without waiting for finance.
+    wall_erase_donor(donor.pk)
 
     # Whoever asks to be erased wants no more newsletters; the withdrawal
     # is kept as the consent history's last word.

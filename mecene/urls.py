@@ -19,5 +19,6 @@ urlpatterns = [
     path("monthly/", include("payments.monthly_urls")),
     path("staff/dashboard/", include("dashboard.urls")),
     path("staff/ledger/", include("ledger.urls")),
+    path("", include("wall.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -378,9 +378,19 @@ def gift_count_paid(gift: Gift, *, source: str, actor=None, **data) -> None:
         recurring_after_paid(gift)
     logger.info("gift %s paid (%s)", gift.pk, source, extra={"gift_id": gift.pk})
 
-    from receipts.tasks import receipt_enqueue
+    transaction.on_commit(lambda: gift_paid_enqueue(gift.pk))
 
-    transaction.on_commit(lambda: receipt_enqueue(gift.pk))
+
+def gift_paid_enqueue(gift_id: int) -> None:
+    """After a gift is paid and committed: queue its receipt and its card.
+
+    Neither raises: what cannot be queued now, a sweep queues later.
+    """
+    from receipts.tasks import receipt_enqueue
+    from wall.tasks import dedication_card_enqueue
+
+    receipt_enqueue(gift_id)
+    dedication_card_enqueue(gift_id)
 
 
 def gift_record_offline(

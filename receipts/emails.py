@@ -1,4 +1,5 @@
-"""Emails to donors: written in the donor's language, from one template pair."""
+"""Emails from the foundation: written in the reader's language, from one
+template pair."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -6,25 +7,39 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def donor_email(name: str, donor, context: dict) -> EmailMessage:
-    """The email ``receipts/email/<name>_{subject,body}.txt`` for ``donor``.
+def foundation_email(
+    template: str, *, to: str, language: str, context: dict
+) -> EmailMessage:
+    """The email ``<template>_{subject,body}.txt`` to ``to``.
 
-    Rendered in the donor's language (French when it is not one we write),
-    with the foundation's name, the site's address and the links to the
-    donor's monthly gifts in the context.
+    Rendered in ``language`` (French when it is not one we write), with the
+    foundation's name and the site's address in the context.
     """
-    from payments.recurring import live_plans_with_links
-
-    language = donor.language if donor.language in ("fr", "en") else "fr"
+    language = language if language in ("fr", "en") else "fr"
     context = {
-        # Every email to a donor with a monthly gift carries its signed link.
-        "monthly_plans": live_plans_with_links(donor),
-        "donor": donor,
         "foundation_name": settings.FOUNDATION["name"],
         "site_url": settings.SITE_URL,
         **context,
     }
     with translation.override(language):
-        subject = render_to_string(f"receipts/email/{name}_subject.txt", context)
-        body = render_to_string(f"receipts/email/{name}_body.txt", context)
-    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[donor.email])
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}_body.txt", context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[to])
+
+
+def donor_email(name: str, donor, context: dict) -> EmailMessage:
+    """The email ``receipts/email/<name>_{subject,body}.txt`` for ``donor``,
+    in the donor's language. Every email to a donor with a monthly gift
+    carries the signed links to change, pause or stop it."""
+    from payments.recurring import live_plans_with_links
+
+    return foundation_email(
+        f"receipts/email/{name}",
+        to=donor.email,
+        language=donor.language,
+        context={
+            "donor": donor,
+            "monthly_plans": live_plans_with_links(donor),
+            **context,
+        },
+    )

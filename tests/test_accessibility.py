@@ -69,3 +69,42 @@ def test_donate_form_with_errors_has_no_serious_accessibility_violation(
     violations = serious_violations(page)
 
     assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+@pytest.mark.parametrize(
+    "path", ["/campaigns/{slug}/", "/campaigns/{slug}/wall/"], ids=["campaign", "wall"]
+)
+def test_donor_wall_has_no_serious_accessibility_violation(
+    site, live_campaign, paid_gift, open_page, path, locale
+):
+    from wall.models import WallMessage
+
+    # given a wall with a named gift, an anonymous one and an approved message
+    WallMessage.objects.create(gift=paid_gift(), text="Allez !", status="approved")
+    paid_gift(anonymous=True)
+    page = open_page(locale)
+    page.goto(site + path.format(slug=live_campaign.slug))
+    page.wait_for_selector(".wall-entry")
+
+    violations = serious_violations(page)
+
+    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
+
+
+def test_donate_form_with_dedication_errors_has_no_serious_accessibility_violation(
+    site, live_campaign, open_page
+):
+    page = open_page("en-GB")
+    page.goto(f"{site}/campaigns/{live_campaign.slug}/donate/")
+    page.fill("#id_amount", "50")
+    page.select_option("#id_dedication_kind", "memory")
+    page.fill("#id_card_recipient_email", "not-an-email")
+    page.click("#donate-submit")
+    page.wait_for_selector('[data-field="dedication_name"].has-error')
+
+    assert page.text_content("#dedication_name-error").strip()
+    assert page.text_content("#card_recipient_email-error").strip()
+    violations = serious_violations(page)
+
+    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "offline",
     "ledger",
     "reconcile",
+    "wall",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
     "stripe-reconciliation": {
         "task": "reconcile.tasks.reconciliation_daily_task",
         "schedule": crontab(minute=15, hour=4),
+    },
+    "dedication-cards-sweep": {
+        "task": "wall.tasks.dedication_card_sweep_task",
+        "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
     },
 }
 

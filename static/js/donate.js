@@ -132,7 +132,7 @@
       field.classList.remove("has-error");
       const error = field.querySelector(".error");
       if (error) error.textContent = "";
-      const input = field.querySelector("input, select");
+      const input = field.querySelector("input, select, textarea");
       if (input) input.removeAttribute("aria-invalid");
     });
   }
@@ -149,7 +149,7 @@
       }
       field.classList.add("has-error");
       field.querySelector(".error").textContent = text;
-      const input = field.querySelector("input, select");
+      const input = field.querySelector("input, select, textarea");
       if (input) {
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", name + "-error");

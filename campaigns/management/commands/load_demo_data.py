@@ -25,6 +25,7 @@ from payments.services import gift_receipt_mode, gift_record_event
 from receipts.models import ReceiptEvent
 from receipts.services import receipt_issue_for_gift
 from roles.services import roles_sync
+from wall.models import WallMessage
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-mecene-2026"  # noqa: S105 - printed by make demo, local only
@@ -97,6 +98,14 @@ DONORS = [
 ]
 # Luhn-valid SIRENs invented for the demo companies.
 DEMO_SIRENS = ["909722233", "971924865"]
+# Donors' words on the wall, as donors write them.
+WALL_MESSAGES = [
+    "Allez les athlètes, on croit en vous !",
+    "Fière de soutenir les sportifs de notre université.",
+    "Good luck from an alumna in Montréal!",
+    "Pour Paris, pour le sport, pour les études.",
+    "En souvenir de mes années sur la piste du stade Charléty.",
+]
 
 
 class Command(BaseCommand):
@@ -119,6 +128,7 @@ class Command(BaseCommand):
             olympic, research = self._campaigns()
         donors = self._past_gifts(olympic, research, gifts, random.Random(seed))  # noqa: S311
         self._monthly_gifts(olympic, donors[:4])
+        self._wall_messages(olympic)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _ensure_staff(self):
@@ -353,3 +363,17 @@ class Command(BaseCommand):
         )
         receipt.emailed_at = receipt.issued_at
         receipt.save(update_fields=["emailed_at"])
+
+    def _wall_messages(self, campaign):
+        """Messages on one gift in four: two approved for one left to moderate."""
+        gifts = Gift.objects.filter(campaign=campaign, status=Gift.Status.PAID)
+        for index, gift_id in enumerate(
+            gifts.order_by("paid_at").values_list("pk", flat=True)
+        ):
+            if index % 4:
+                continue
+            WallMessage.objects.create(
+                gift_id=gift_id,
+                text=WALL_MESSAGES[index // 4 % len(WALL_MESSAGES)],
+                status="pending" if index % 12 == 0 else "approved",
+            )
