@@ -346,11 +346,19 @@ def _fresh_rate_limits():
 def _worker_sessions_end_before_flush(request):
     """End the worker's database sessions before the test database is flushed.
 
-    A real worker may still be sending an email when a test ends; its row
-    lock would deadlock with the flush. Ending its session makes that task
+    A real worker may still be sending an email when a test ends (the
+    session's worker also takes the tasks that any test committing for real
+    queues); its row lock would deadlock with the flush. Ending its session makes that task
     fail and retry against data that no longer exists, which is harmless.
     """
-    if "celery_worker_process" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "celery_worker_process" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    if not transactional:
         yield
         return
     # Requested here so that this fixture is torn down before the flush.
