@@ -5,7 +5,8 @@ from payments.models import Gift
 
 
 class DailyTotal(models.Model):
-    """What one campaign received on one Paris day by one payment method.
+    """What one campaign received on one Paris day by one payment method,
+    from one-off or monthly gifts, from one traffic source.
 
     A stored aggregate so the staff dashboard never sums gifts. It moves in
     the transactions that pay and refund gifts (dashboard.services), and
@@ -24,6 +25,10 @@ class DailyTotal(models.Model):
     method = models.CharField(
         _("payment method"), max_length=10, choices=Gift.Method.choices
     )
+    # A payment of a monthly gift, or a one-off gift.
+    monthly = models.BooleanField(_("monthly"), default=False)
+    # The utm_source of the link that brought the donor ("" when none).
+    source = models.CharField(_("source"), max_length=60, blank=True, default="")
     # Gifts paid that day still counted by the campaign: a fully refunded
     # gift leaves this count, as it leaves Campaign.gift_count.
     gifts = models.PositiveIntegerField(_("gifts"), default=0)
@@ -42,7 +47,8 @@ class DailyTotal(models.Model):
         constraints = [
             # Also the index behind every dashboard query (campaign, day).
             models.UniqueConstraint(
-                fields=["campaign", "day", "method"], name="daily_total_unique"
+                fields=["campaign", "day", "method", "monthly", "source"],
+                name="daily_total_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(refunded__lte=models.F("amount")),

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 
 from campaigns.models import Campaign
 from dashboard.models import DailyTotal
@@ -111,6 +111,46 @@ def method_split(campaign: Campaign) -> list[dict]:
         }
         for method, label in Gift.Method.choices
     ]
+
+
+def kind_split(campaign: Campaign) -> dict[bool, dict]:
+    """Gifts and net amount of one-off gifts (False) and of monthly gifts'
+    payments (True), from the stored daily totals."""
+    found = {
+        row["monthly"]: {"gifts": row["count"] or 0, "net": row["net"] or Decimal(0)}
+        for row in DailyTotal.objects.filter(campaign=campaign)
+        .values("monthly")
+        .annotate(count=Sum("gifts"), net=Sum(F("amount") - F("refunded")))
+        .order_by()
+    }
+    empty = {"gifts": 0, "net": Decimal(0)}
+    return {False: found.get(False, empty), True: found.get(True, empty)}
+
+
+def source_split(campaign: Campaign, *, limit: int = 8) -> list[dict]:
+    """Gifts and net amount by traffic source (utm_source), largest first;
+    gifts without a tag are listed as the empty source."""
+    return list(
+        DailyTotal.objects.filter(campaign=campaign)
+        .values("source")
+        .annotate(gifts=Sum("gifts"), net=Sum(F("amount") - F("refunded")))
+        .order_by("-net", "source")[:limit]
+    )
+
+
+def monthly_commitments(campaign: Campaign) -> list[dict]:
+    """Active monthly gifts: how many and what they bring each month, per
+    currency (a plan keeps the currency it was given in)."""
+    from payments.models import RecurringGift
+
+    return list(
+        RecurringGift.objects.filter(
+            campaign=campaign, status=RecurringGift.Status.ACTIVE
+        )
+        .values("amount_currency")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("amount_currency")
+    )
 
 
 def last_gifts(campaign: Campaign, *, limit: int = 10) -> list[dict]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Greatest, Least, TruncDate
 from djmoney.money import Money
 
@@ -31,9 +31,10 @@ PARIS = ZoneInfo("Europe/Paris")
 # An upsert, so that two first gifts of a day never collide on the unique
 # constraint, even without the campaign lock. The table is DailyTotal's.
 UPSERT_PAID_GIFT = """
-    INSERT INTO dashboard_dailytotal (campaign_id, day, method, gifts, amount, refunded)
-    VALUES (%s, %s, %s, 1, %s, 0)
-    ON CONFLICT (campaign_id, day, method) DO UPDATE SET
+    INSERT INTO dashboard_dailytotal
+        (campaign_id, day, method, monthly, source, gifts, amount, refunded)
+    VALUES (%s, %s, %s, %s, %s, 1, %s, 0)
+    ON CONFLICT (campaign_id, day, method, monthly, source) DO UPDATE SET
         gifts = dashboard_dailytotal.gifts + 1,
         amount = dashboard_dailytotal.amount + EXCLUDED.amount
 """
@@ -41,6 +42,17 @@ UPSERT_PAID_GIFT = """
 
 def paris_day(moment):
     return moment.astimezone(PARIS).date()
+
+
+def _row_key(gift: Gift) -> dict:
+    """The row a gift counts in: its day, method, kind and source."""
+    return {
+        "campaign_id": gift.campaign_id,
+        "day": paris_day(gift.paid_at),
+        "method": gift.method,
+        "monthly": gift.recurring_id is not None,
+        "source": gift.utm_source,
+    }
 
 
 def daily_total_record_paid_gift(*, gift: Gift, value: Decimal | None = None) -> None:
@@ -52,7 +64,7 @@ def daily_total_record_paid_gift(*, gift: Gift, value: Decimal | None = None) ->
     """
     if value is None:
         value = gift.amount.amount
-    params = [gift.campaign_id, paris_day(gift.paid_at), gift.method]
+    params = list(_row_key(gift).values())
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(UPSERT_PAID_GIFT, [*params, value])
@@ -100,11 +112,7 @@ def _update_gift_day(gift: Gift, what: str, **changes) -> None:
     """Apply ``changes`` to the row of the day a gift was paid, never failing."""
     try:
         with transaction.atomic():
-            updated = DailyTotal.objects.filter(
-                campaign_id=gift.campaign_id,
-                day=paris_day(gift.paid_at),
-                method=gift.method,
-            ).update(**changes)
+            updated = DailyTotal.objects.filter(**_row_key(gift)).update(**changes)
     except DatabaseError:
         updated = None
         logger.exception(
@@ -135,9 +143,14 @@ def daily_totals_rebuild(campaign_id: int) -> int:
             status__in=[Gift.Status.PAID, Gift.Status.REFUNDED],
             paid_at__isnull=False,
         )
+        counted = counted.annotate(
+            paid_on=TruncDate("paid_at", tzinfo=PARIS),
+            is_monthly=ExpressionWrapper(
+                Q(recurring__isnull=False), output_field=BooleanField()
+            ),
+        )
         grouped = (
-            counted.annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
-            .values("paid_on", "method")
+            counted.values("paid_on", "method", "is_monthly", "utm_source")
             .annotate(
                 kept=Count("pk", filter=Q(status=Gift.Status.PAID)),
                 gross=Sum("amount", filter=Q(amount_currency=currency)),
@@ -146,10 +159,17 @@ def daily_totals_rebuild(campaign_id: int) -> int:
             .order_by()
         )
         rows = {
-            (row["paid_on"], row["method"]): DailyTotal(
+            (
+                row["paid_on"],
+                row["method"],
+                row["is_monthly"],
+                row["utm_source"],
+            ): DailyTotal(
                 campaign_id=campaign_id,
                 day=row["paid_on"],
                 method=row["method"],
+                monthly=row["is_monthly"],
+                source=row["utm_source"],
                 gifts=row["kept"],
                 amount=row["gross"] or 0,
                 refunded=row["back"] or 0,
@@ -157,13 +177,11 @@ def daily_totals_rebuild(campaign_id: int) -> int:
             for row in grouped
         }
         # Gifts in other currencies, at the values they were counted at live.
-        foreign = (
-            counted.exclude(amount_currency=currency)
-            .annotate(paid_on=TruncDate("paid_at", tzinfo=PARIS))
-            .values_list(*VALUE_COLUMNS, "paid_on", "method")
+        foreign = counted.exclude(amount_currency=currency).values_list(
+            *VALUE_COLUMNS, "paid_on", "method", "is_monthly", "utm_source"
         )
-        for gross, kept, paid_on, method in rows_values(foreign, currency):
-            row = rows[(paid_on, method)]
+        for gross, kept, *key in rows_values(foreign, currency):
+            row = rows[tuple(key)]
             row.amount += gross
             row.refunded += gross - kept
         rows = list(rows.values())

@@ -23,8 +23,11 @@ from dashboard.selectors import (
     campaign_series,
     dashboard_campaigns,
     default_campaign,
+    kind_split,
     last_gifts,
     method_split,
+    monthly_commitments,
+    source_split,
 )
 from dashboard.services import PARIS
 from payments.models import Gift
@@ -132,9 +135,36 @@ def _figures(campaign: Campaign) -> dict:
         "donors": {"value": campaign.donor_count, "text": str(campaign.donor_count)},
         "gifts": {"value": count, "text": str(count)},
         "average_gift": money(average),
-        # Every gift is one-off until monthly giving exists.
-        "one_off_gifts": {"value": count, "text": str(count)},
-        "one_off_amount": money(raised),
+        **_kind_figures(campaign, money),
+    }
+
+
+def _kind_figures(campaign: Campaign, money) -> dict:
+    """One-off gifts against monthly gifts' payments (net of refunds), and
+    what the active monthly gifts bring each month."""
+    kinds = kind_split(campaign)
+    one_off, monthly = kinds[False], kinds[True]
+    plans = monthly_commitments(campaign)
+    per_month = " + ".join(
+        money_short(Money(row["total"], row["amount_currency"])) for row in plans
+    )
+    active = sum(row["count"] for row in plans)
+    return {
+        "one_off_gifts": {"value": one_off["gifts"], "text": str(one_off["gifts"])},
+        "one_off_amount": money(Money(one_off["net"], campaign.currency)),
+        "monthly_payments": {
+            "value": monthly["gifts"],
+            "text": str(monthly["gifts"]),
+        },
+        "monthly_amount": money(Money(monthly["net"], campaign.currency)),
+        "monthly_active": {"value": active, "text": str(active)},
+        "monthly_per_month": {
+            "value": [
+                {"currency": row["amount_currency"], "amount": str(row["total"])}
+                for row in plans
+            ],
+            "text": per_month or "–",
+        },
     }
 
 
@@ -223,6 +253,20 @@ def _render_charts(request, campaign: Campaign, today) -> dict[str, str]:
         )
         for key, (svg, bucket, s) in chart_specs.items()
     }  # fmt: skip
+    rendered["sources"] = render_to_string(
+        "dashboard/_sources.html",
+        {
+            "rows": [
+                {
+                    "source": row["source"] or _("No tag (direct or unknown)"),
+                    "gifts": row["gifts"],
+                    "net_text": money_short(Money(row["net"], currency)),
+                }
+                for row in source_split(campaign)
+            ]
+        },
+        request=request,
+    )
     rendered["methods"] = render_to_string(
         "dashboard/_methods_chart.html",
         {

@@ -200,3 +200,35 @@ def test_the_payment_and_refund_services_move_the_daily_totals(campaign, paid_gi
     )
     assert totals["gifts"] == campaign.gift_count == 1
     assert totals["amount"] - totals["refunded"] == campaign.raised.amount
+
+
+def test_monthly_payments_and_sources_have_their_own_rows_and_rebuild_alike(
+    campaign, make_gift, make_donor
+):
+    from payments.models import RecurringGift
+
+    donor = make_donor(email="monthly@example.org")
+    plan = RecurringGift.objects.create(
+        donor=donor, campaign=campaign, amount=Money("20.00", "EUR"), method="card"
+    )
+    pay(make_gift("20.00", donor=donor, recurring=plan, period="2026-03"), NOON)
+    pay(make_gift("50.00", utm_source="newsletter"), NOON)
+    pay(make_gift("30.00", utm_source="newsletter"), NOON)
+    pay(make_gift("10.00"), NOON)
+    refund(Gift.objects.get(amount=Money("30.00", "EUR")), "5.00")
+    live = {
+        (r.monthly, r.source): (r.gifts, r.amount, r.refunded)
+        for r in DailyTotal.objects.filter(campaign=campaign)
+    }
+    assert live == {
+        (True, ""): (1, Decimal("20.00"), Decimal("0.00")),
+        (False, "newsletter"): (2, Decimal("80.00"), Decimal("5.00")),
+        (False, ""): (1, Decimal("10.00"), Decimal("0.00")),
+    }
+
+    daily_totals_rebuild(campaign.pk)
+    rebuilt = {
+        (r.monthly, r.source): (r.gifts, r.amount, r.refunded)
+        for r in DailyTotal.objects.filter(campaign=campaign)
+    }
+    assert rebuilt == live

@@ -15,9 +15,9 @@ from donors.models import Donor
 from payments.models import Gift
 
 # Session, user, the user's and the groups' permissions, campaign, campaign
-# list (page only), daily totals for the series, daily totals by method, last
-# gifts.
-MAX_QUERIES = 9
+# list (page only), daily totals for the series, by method, by source and by
+# kind (one-off or monthly), the active monthly gifts, last gifts.
+MAX_QUERIES = 12
 
 
 def bulk_paid_gifts(campaign, count: int) -> None:

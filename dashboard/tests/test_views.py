@@ -98,7 +98,7 @@ def test_the_page_shows_the_stored_totals(staff_client, campaign, paid):
     assert figures["raised"]["value"] == "50.00"
     assert figures["gifts"]["value"] == figures["donors"]["value"] == 1
     assert figures["average_gift"]["value"] == "50.00"
-    assert "Monthly giving is not offered yet" in response.content.decode()
+    assert "Monthly payments" in response.content.decode()
 
 
 def test_a_named_donor_shows_as_first_name_and_initial(staff_client, campaign, paid):
@@ -164,8 +164,10 @@ def test_the_json_carries_figures_charts_and_last_gifts(staff_client, campaign, 
         "slug": campaign.slug, "title": campaign.title, "currency": "EUR",
     }  # fmt: skip
     assert set(data["figures"]["raised"]) == {"value", "text"}
-    assert set(data["charts"]) == {"daily", "weekly", "methods"}
-    assert all('role="img"' in svg for svg in data["charts"].values())
+    assert set(data["charts"]) == {"daily", "weekly", "methods", "sources"}
+    assert all(
+        'role="img"' in data["charts"][key] for key in ("daily", "weekly", "methods")
+    )
     assert set(data["last_gifts"][0]) == {
         "paid_at", "when", "amount", "campaign", "donor", "method", "note",
     }  # fmt: skip
@@ -195,3 +197,49 @@ def test_the_split_by_method_counts_net_amounts(staff_client, campaign, paid):
     methods = response.content.decode()
     assert '<th scope="row">SEPA direct debit</th><td class="num">1</td>' in methods
     assert '<th scope="row">Cash</th><td class="num">0</td>' in methods
+
+
+def test_the_page_splits_one_off_and_monthly_gifts_and_sources(
+    staff_client, campaign, make_donor
+):
+    from datetime import UTC, datetime
+
+    from django.db import transaction
+
+    from campaigns.services import campaign_record_paid_gift
+    from payments.models import Gift, RecurringGift
+
+    donor = make_donor(email="monthly@example.org")
+    plan = RecurringGift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        amount=Money("25.00", "EUR"),
+        method="card",
+        status=RecurringGift.Status.ACTIVE,
+    )
+    paid_at = datetime(2026, 3, 10, 11, tzinfo=UTC)
+    for amount, fields in (
+        ("25.00", {"recurring": plan, "period": "2026-03", "donor": donor}),
+        ("100.00", {"utm_source": "facebook"}),
+    ):
+        with transaction.atomic():
+            gift = Gift.objects.create(
+                donor=fields.pop("donor", donor),
+                campaign=campaign,
+                amount=Money(amount, "EUR"),
+                status=Gift.Status.PAID,
+                paid_at=paid_at,
+                **fields,
+            )
+            campaign_record_paid_gift(gift=gift)
+
+    figures = staff_client.get(data_url(campaign)).json()["figures"]
+    assert figures["one_off_gifts"]["value"] == 1
+    assert figures["monthly_payments"]["value"] == 1
+    assert figures["monthly_amount"]["value"] == "25.00"
+    assert figures["monthly_active"]["value"] == 1
+    assert figures["monthly_per_month"]["value"] == [
+        {"currency": "EUR", "amount": "25.00"}
+    ]
+    page = staff_client.get(page_url(campaign)).content.decode()
+    assert "facebook" in page
