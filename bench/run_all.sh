@@ -13,4 +13,5 @@ rm -f bench/results/*.json
 $PY -m bench.campaign_load
 $PY -m bench.receipt_issue
 $PY -m bench.donation_export
+$PY -m bench.finance_export
 $PY -m bench.report

@@ -53,7 +53,7 @@ class ExportForm(forms.Form):
         self.unknown, self.repeated = [], []
         if data is not None:
             self.unknown = sorted(
-                key for key in data if key not in self.base_fields | IGNORED_KEYS
+                key for key in data if key not in {*self.base_fields, *IGNORED_KEYS}
             )
             # One value per filter: "year=2025&year=2026" is a mistake.
             self.repeated = sorted(
@@ -72,14 +72,10 @@ class ExportForm(forms.Form):
                 for value, label in d.statuses
             }.values()
         )
+        campaigns = Campaign.objects.order_by("-starts_on", "slug")
         self.fields["campaign"].widget = forms.Select(
             choices=[("", _("All campaigns"))]
-            + [
-                (slug, f"{title} ({slug})")
-                for slug, title in Campaign.objects.order_by(
-                    "-starts_on", "slug"
-                ).values_list("slug", "title")
-            ]
+            + [(c.slug, f"{c.title} ({c.slug})") for c in campaigns]
         )
 
     def clean(self):
