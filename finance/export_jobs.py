@@ -2,9 +2,9 @@
 
 Staff ask for a job; a task writes the file after commit. Like receipt
 bundles (``finance.bundles``), the build is idempotent: a finished job is
-left alone, a job found running (its worker died, the broker handed the task
-back) is written again from scratch, and each start bumps ``attempts`` so
-that a build overtaken by a newer one stops instead of racing it.
+left alone, and a job found running (its worker died, the broker handed the
+task back) is written again from scratch, under the attempt rules of
+``finance.builds``.
 
 The file is written beside its final place and renamed, so a download never
 reads half an export. Files are deleted once they expire.
@@ -21,15 +21,18 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from finance.builds import (
+    Superseded,
+    build_claim,
+    build_fail,
+    build_lock_running,
+    build_update,
+)
 from finance.export_datasets import Dataset, ExportFilters, get_dataset
 from finance.export_writers import write_rows
 from finance.models import ExportJob, export_file_path
 
 logger = logging.getLogger(__name__)
-
-
-class _Superseded(Exception):
-    """A newer build of the same job started after this one."""
 
 
 def retention() -> timedelta:
@@ -89,7 +92,7 @@ def export_job_build(job_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         try:
             _build(job, attempt)
-        except _Superseded:
+        except Superseded:
             logger.warning(
                 "export job %s: build %s overtaken by a newer one",
                 job_id,
@@ -98,7 +101,8 @@ def export_job_build(job_id: int) -> None:
             )
         except Exception as exc:
             logger.exception("export job %s failed", job_id, extra=extra)
-            _fail(
+            build_fail(
+                ExportJob,
                 job_id,
                 attempt,
                 _("Unexpected error: %(error)s") % {"error": f"{exc!r}"[:500]},
@@ -108,21 +112,13 @@ def export_job_build(job_id: int) -> None:
 
 
 def _claim(job_id: int) -> ExportJob | None:
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.is_finished:
-            return None
-        if job.status == ExportJob.Status.RUNNING:
-            logger.warning(
-                "export job %s was left running; writing it again",
-                job_id,
-                extra={"export_job_id": job_id},
-            )
-        job.status = ExportJob.Status.RUNNING
-        job.attempts += 1
-        job.row_count = 0
-        job.error = ""
-        job.save(update_fields=["status", "attempts", "row_count", "error"])
+    job, previous = build_claim(ExportJob, job_id, row_count=0)
+    if job is not None and previous == ExportJob.Status.RUNNING:
+        logger.warning(
+            "export job %s was left running; writing it again",
+            job_id,
+            extra={"export_job_id": job_id},
+        )
     return job
 
 
@@ -160,23 +156,12 @@ def _build(job: ExportJob, attempt: int) -> None:
 
 
 def _record_progress(job_id: int, attempt: int, done: int) -> None:
-    # A plain UPDATE in autocommit: the page sees it at once.
-    updated = ExportJob.objects.filter(
-        pk=job_id, attempts=attempt, status=ExportJob.Status.RUNNING
-    ).update(row_count=done)
-    if not updated:
-        raise _Superseded
+    build_update(ExportJob, job_id, attempt, row_count=done)
 
 
 def _finish(job_id, attempt, *, part, final_path: Path, name, count: int) -> None:
     with transaction.atomic():
-        job = (
-            ExportJob.objects.select_for_update()
-            .filter(pk=job_id, attempts=attempt, status=ExportJob.Status.RUNNING)
-            .first()
-        )
-        if job is None:
-            raise _Superseded
+        job = build_lock_running(ExportJob, job_id, attempt)
         os.replace(part, final_path)
         now = timezone.now()
         job.status = ExportJob.Status.DONE
@@ -195,12 +180,6 @@ def _finish(job_id, attempt, *, part, final_path: Path, name, count: int) -> Non
                 "expires_at",
             ]
         )
-
-
-def _fail(job_id: int, attempt: int, message: str) -> None:
-    ExportJob.objects.filter(
-        pk=job_id, attempts=attempt, status=ExportJob.Status.RUNNING
-    ).update(status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now())
 
 
 def export_purge_expired(now=None) -> int:
