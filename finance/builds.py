@@ -12,6 +12,7 @@ The models need ``status`` (with RUNNING), ``attempts``, ``error`` and
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 RUNNING = "running"
 FAILED = "failed"
@@ -65,6 +66,11 @@ def build_lock_running(model, pk: int, attempt: int):
     if row is None:
         raise Superseded
     return row
+
+
+def unexpected_error(exc: Exception) -> str:
+    """The message staff read for a failure nobody planned for."""
+    return _("Unexpected error: %(error)s") % {"error": f"{exc!r}"[:500]}
 
 
 def build_fail(model, pk: int, attempt: int, message: str) -> None:

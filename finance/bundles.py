@@ -36,6 +36,7 @@ from finance.builds import (
     build_fail,
     build_lock_running,
     build_update,
+    unexpected_error,
 )
 from finance.models import ReceiptBundle, bundle_file_path
 from finance.spreadsheet import safe_row
@@ -217,12 +218,7 @@ def bundle_build(bundle_id: int) -> None:
             build_fail(ReceiptBundle, bundle_id, attempt, exc.message())
         except Exception as exc:
             logger.exception("receipt bundle %s failed", bundle_id, extra=extra)
-            build_fail(
-                ReceiptBundle,
-                bundle_id,
-                attempt,
-                _("Unexpected error: %(error)s") % {"error": f"{exc!r}"[:500]},
-            )
+            build_fail(ReceiptBundle, bundle_id, attempt, unexpected_error(exc))
         else:
             logger.info("receipt bundle %s built", bundle_id, extra=extra)
 

@@ -27,6 +27,7 @@ from finance.builds import (
     build_fail,
     build_lock_running,
     build_update,
+    unexpected_error,
 )
 from finance.export_datasets import Dataset, ExportFilters, get_dataset
 from finance.export_writers import write_rows
@@ -101,12 +102,7 @@ def export_job_build(job_id: int) -> None:
             )
         except Exception as exc:
             logger.exception("export job %s failed", job_id, extra=extra)
-            build_fail(
-                ExportJob,
-                job_id,
-                attempt,
-                _("Unexpected error: %(error)s") % {"error": f"{exc!r}"[:500]},
-            )
+            build_fail(ExportJob, job_id, attempt, unexpected_error(exc))
         else:
             logger.info("export job %s written", job_id, extra=extra)
 

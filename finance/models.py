@@ -11,12 +11,11 @@ def bundle_file_path(bundle, filename):
     return f"bundles/{bundle.year}/{bundle.token}.zip"
 
 
-class ReceiptBundle(models.Model):
-    """Every receipt of one year's series (or of one campaign in it), zipped.
+class BackgroundBuild(models.Model):
+    """What a file built by a worker records: who asked, and how it went.
 
-    Built by ``finance.tasks.bundle_build_task``; the file holds names and
-    addresses, so it lives in private storage and is served only by a view
-    that checks the receipt permission.
+    ``finance.builds`` moves these fields; each model adds its own status
+    field (from ``Status`` or a wider set), scope, progress and file.
     """
 
     class Status(models.TextChoices):
@@ -34,6 +33,27 @@ class ReceiptBundle(models.Model):
         verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # Bumped each time a worker starts the build. Progress and the final
+    # write are made only while it still holds the value that worker set, so
+    # a build superseded by a redelivered task stops instead of racing it.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReceiptBundle(BackgroundBuild):
+    """Every receipt of one year's series (or of one campaign in it), zipped.
+
+    Built by ``finance.tasks.bundle_build_task``; the file holds names and
+    addresses, so it lives in private storage and is served only by a view
+    that checks the receipt permission.
+    """
+
+    Status = BackgroundBuild.Status
+
     # The receipt series year (Receipt.year), not the year the gift was paid.
     year = models.PositiveIntegerField(_("year"))
     campaign = models.ForeignKey(
@@ -49,15 +69,9 @@ class ReceiptBundle(models.Model):
     )
     total = models.PositiveIntegerField(_("receipts"), default=0)
     done_count = models.PositiveIntegerField(_("packed"), default=0)
-    # Bumped each time a worker starts the build. Progress and the final
-    # write are made only while it still holds the value that worker set, so
-    # a build superseded by a redelivered task stops instead of racing it.
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     file = models.FileField(
         _("file"), upload_to=bundle_file_path, max_length=200, blank=True
     )
-    error = models.TextField(_("error"), blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -106,7 +120,7 @@ def export_file_path(job, filename):
     return f"exports/{job.token}.{job.format}"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundBuild):
     """An export too large for one request, written by a Celery worker.
 
     The file holds donors' names and addresses: it lives in private storage,
@@ -121,14 +135,6 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
 
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     # A name from finance.export_datasets (gifts, donors, receipts, …).
     dataset = models.CharField(_("export"), max_length=40)
     format = models.CharField(_("format"), max_length=4)
@@ -142,14 +148,9 @@ class ExportJob(models.Model):
     # counted ahead), so progress is capped at the estimate.
     total = models.PositiveIntegerField(_("rows expected"), default=0)
     row_count = models.PositiveIntegerField(_("rows written"), default=0)
-    # Bumped at each start, as on ReceiptBundle: a build overtaken by a
-    # redelivered task stops instead of racing it.
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     file = models.FileField(
         _("file"), upload_to=export_file_path, max_length=200, blank=True
     )
-    error = models.TextField(_("error"), blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
