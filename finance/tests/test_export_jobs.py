@@ -329,3 +329,28 @@ def test_worker_writes_a_large_export_end_to_end(
     lines = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
     assert len(lines) == 6
     assert {line["analytic_code"] for line in lines} == {"passeport-jo"}
+
+
+def test_gift_list_links_to_the_exports_for_those_allowed(client, db):
+    allowed = staff_user("finance", *FINANCE_PERMS)
+    other = staff_user("viewer", "view_gift")
+
+    client.force_login(allowed)
+    assert PAGE.encode() in client.get("/admin/payments/gift/").content
+    client.force_login(other)
+    assert PAGE.encode() not in client.get("/admin/payments/gift/").content
+
+
+def test_page_lists_only_my_jobs(finance_client, finance_user, queued, db):
+    mine = ExportJob.objects.create(
+        requested_by=finance_user, dataset="gifts", format="csv", filters={"year": 2026}
+    )
+    colleague = staff_user("colleague", *FINANCE_PERMS)
+    theirs = ExportJob.objects.create(
+        requested_by=colleague, dataset="donors", format="csv", filters={"year": 2025}
+    )
+
+    content = finance_client.get(PAGE).content.decode()
+
+    assert str(mine.token) in content
+    assert str(theirs.token) not in content
