@@ -449,3 +449,25 @@ def test_filters_serialise_for_a_job():
     filters = ExportFilters(year=2026, campaign="passeport-jo")
 
     assert ExportFilters(**filters.as_params()) == filters
+
+
+def test_control_characters_are_dropped_from_xlsx():
+    from finance.export_writers import write_xlsx
+
+    target = io.BytesIO()
+    write_xlsx(target, ("name",), [("Zo\x01é\x1f",)])
+
+    [row] = xlsx_rows(target.getvalue())
+    assert row == {"name": "Zoé"}
+
+
+def test_a_hook_that_cannot_be_imported_is_a_configuration_error(settings, gift_on):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from finance.accounting import accounting_rows
+
+    gift_on()
+    settings.MECENE_ACCOUNTING = {"fee_lines": "finance.nowhere.fee_lines"}
+
+    with pytest.raises(ImproperlyConfigured, match="fee_lines"):
+        list(accounting_rows(ExportFilters(year=2026)))
