@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import ReceiptBundle
+from finance.models import ExportJob, ReceiptBundle
 
 # Bundles hold every receipt of a year, so the permission that guards one
 # receipt guards them, here as on the bundle pages.
@@ -56,3 +56,34 @@ class ReceiptBundleAdmin(admin.ModelAdmin):
     @admin.display(description=_("page"))
     def page(self, bundle):
         return format_html('<a href="{}">{}</a>', bundle.get_absolute_url(), _("Open"))
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Read-only: who exported what and when. Files are downloaded only by
+    their requester, from the export pages."""
+
+    list_display = ("requested_at", "dataset", "format", "scope", "status", "rows")
+    list_filter = ("status", "dataset", "format")
+    list_select_related = ("requested_by",)
+    readonly_fields = [
+        f.name for f in ExportJob._meta.fields if f.name not in ("id", "file")
+    ]
+    exclude = ("file",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("filters"))
+    def scope(self, job):
+        return ", ".join(f"{key}={value}" for key, value in job.filters.items())
+
+    @admin.display(description=_("rows written"), ordering="row_count")
+    def rows(self, job):
+        return job.row_count

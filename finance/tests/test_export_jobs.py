@@ -354,3 +354,19 @@ def test_page_lists_only_my_jobs(finance_client, finance_user, queued, db):
 
     assert str(mine.token) in content
     assert str(theirs.token) not in content
+
+
+def test_admin_lists_jobs_read_only_for_those_allowed(client, finance_user, db):
+    job = ExportJob.objects.create(
+        requested_by=finance_user, dataset="gifts", format="csv", filters={"year": 2026}
+    )
+    auditor = staff_user("auditor", "view_exportjob")
+    url = f"/admin/finance/exportjob/{job.pk}/change/"
+
+    client.force_login(finance_user)
+    assert client.get("/admin/finance/exportjob/").status_code == 403
+    client.force_login(auditor)
+    assert client.get("/admin/finance/exportjob/").status_code == 200
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"dataset": "donors"}).status_code == 403
+    assert ExportJob.objects.get().dataset == "gifts"
