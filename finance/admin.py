@@ -9,8 +9,23 @@ from finance.models import ExportJob, ReceiptBundle
 RECEIPT_PERMISSION = "receipts.view_receipt"
 
 
+class BuiltFileAdmin(admin.ModelAdmin):
+    """Read-only, file hidden: what a worker built is never edited here."""
+
+    exclude = ("file",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ReceiptBundle)
-class ReceiptBundleAdmin(admin.ModelAdmin):
+class ReceiptBundleAdmin(BuiltFileAdmin):
     """Read-only: bundles are requested and built from the bundle pages."""
 
     change_list_template = "finance/admin_bundle_change_list.html"
@@ -28,22 +43,12 @@ class ReceiptBundleAdmin(admin.ModelAdmin):
     readonly_fields = [
         f.name for f in ReceiptBundle._meta.fields if f.name not in ("id", "file")
     ] + ["progress", "page"]
-    exclude = ("file",)
 
     def has_module_permission(self, request):
         return request.user.has_perm(RECEIPT_PERMISSION)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(RECEIPT_PERMISSION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("campaign"), ordering="campaign__slug")
     def scope(self, bundle):
@@ -59,7 +64,7 @@ class ReceiptBundleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(BuiltFileAdmin):
     """Read-only: who exported what and when. Files are downloaded only by
     their requester, from the export pages."""
 
@@ -69,16 +74,6 @@ class ExportJobAdmin(admin.ModelAdmin):
     readonly_fields = [
         f.name for f in ExportJob._meta.fields if f.name not in ("id", "file")
     ]
-    exclude = ("file",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("filters"))
     def scope(self, job):
