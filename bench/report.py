@@ -301,7 +301,11 @@ def finance_export(d: dict) -> list[str]:
     rows = [
         ("`export_finance gifts` CSV (`,`)", "gifts_csv", gifts),
         ("`export_finance gifts --format xlsx`", "gifts_xlsx", gifts),
-        ("`export_finance accounting` CSV (`;`)", "accounting_csv", None),
+        (
+            "`export_finance accounting` CSV (`;`), lines",
+            "accounting_csv",
+            check["accounting_lines"],
+        ),
         ("`export_finance gifts` on an empty year (start-up)", "empty_year", None),
         ("`COPY (SELECT …) TO STDOUT` of the gift rows (baseline)", "copy", gifts),
     ]
@@ -310,7 +314,10 @@ def finance_export(d: dict) -> list[str]:
         "",
         f"{gifts:,} gifts paid in {d['year']} (2% refunded, {d['refunds']:,} refund "
         "rows), each with a receipt row, 10,000 donors. Each command ran once under "
-        "`/usr/bin/time -v`, one after the other (`bench/finance_export.py`).",
+        "`/usr/bin/time -v`, one after the other (`bench/finance_export.py`), on a "
+        "shared machine (load average at the end "
+        f"{d['loadavg_at_end'][0]:.1f} on {os.cpu_count()} cores), so the times "
+        "are rough and the ratios to COPY are what to compare between runs.",
         "",
         "| Path | wall s | rows/s | peak RSS MB | file MB | time ÷ COPY |",
         "|---|---:|---:|---:|---:|---:|",
@@ -342,7 +349,12 @@ def finance_export(d: dict) -> list[str]:
         "and openpyxl's write-only mode keeps each sheet row in a temporary file, "
         "so memory does not grow with the number of gifts. Time is Python per "
         "row (timestamp parsing, Paris conversion, formatting; for XLSX, "
-        "openpyxl building one XML element per cell), not the database.",
+        "openpyxl building one XML element per cell), not the database. XLSX "
+        f"takes {d['gifts_xlsx']['wall_s'] / d['gifts_csv']['wall_s']:.1f}× the "
+        "time of the CSV and needs temporary disk while it is written "
+        "(openpyxl's uncompressed sheet: about 1 GB was seen for a million "
+        "gifts). If memory grows, look for a `list()` or a model instance per "
+        "row in `finance/export_datasets.py` or `finance/accounting.py`.",
         "",
     ]
     return out
