@@ -17,4 +17,5 @@ $PY -m bench.offline_post
 $PY -m bench.ledger_year
 $PY -m bench.reconcile_run
 $PY -m bench.currency_totals
+$PY -m bench.finance_export
 $PY -m bench.report

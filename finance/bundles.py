@@ -30,6 +30,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
+from finance.builds import (
+    Superseded,
+    build_claim,
+    build_fail,
+    build_lock_running,
+    build_update,
+    unexpected_error,
+)
 from finance.models import ReceiptBundle, bundle_file_path
 from finance.spreadsheet import safe_row
 from receipts.models import Receipt
@@ -97,10 +105,6 @@ class BundleBroken(Exception):
                 "recorded when it was issued."
             )
         return text % {"number": self.number}
-
-
-class _Superseded(Exception):
-    """A newer build of the same bundle started after this one."""
 
 
 # === Request ===
@@ -196,7 +200,7 @@ def bundle_build(bundle_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         try:
             _build(bundle, attempt)
-        except _Superseded:
+        except Superseded:
             logger.warning(
                 "receipt bundle %s: build %s overtaken by a newer one",
                 bundle_id,
@@ -211,41 +215,24 @@ def bundle_build(bundle_id: int) -> None:
                 exc.problem,
                 extra=extra,
             )
-            _fail(bundle_id, attempt, exc.message())
+            build_fail(ReceiptBundle, bundle_id, attempt, exc.message())
         except Exception as exc:
             logger.exception("receipt bundle %s failed", bundle_id, extra=extra)
-            _fail(
-                bundle_id,
-                attempt,
-                _("Unexpected error: %(error)s") % {"error": f"{exc!r}"[:500]},
-            )
+            build_fail(ReceiptBundle, bundle_id, attempt, unexpected_error(exc))
         else:
             logger.info("receipt bundle %s built", bundle_id, extra=extra)
 
 
 def _claim(bundle_id: int) -> ReceiptBundle | None:
     """Mark the bundle running for a new attempt; None if there is nothing to do."""
-    with transaction.atomic():
-        bundle = ReceiptBundle.objects.select_for_update().get(pk=bundle_id)
-        if bundle.is_finished:
-            logger.info(
-                "receipt bundle %s is already %s",
-                bundle_id,
-                bundle.status,
-                extra={"bundle_id": bundle_id},
-            )
-            return None
-        if bundle.status == ReceiptBundle.Status.RUNNING:
-            logger.warning(
-                "receipt bundle %s was left running; rebuilding it",
-                bundle_id,
-                extra={"bundle_id": bundle_id},
-            )
-        bundle.status = ReceiptBundle.Status.RUNNING
-        bundle.attempts += 1
-        bundle.done_count = 0
-        bundle.error = ""
-        bundle.save(update_fields=["status", "attempts", "done_count", "error"])
+    bundle, previous = build_claim(ReceiptBundle, bundle_id, done_count=0)
+    extra = {"bundle_id": bundle_id}
+    if bundle is None:
+        logger.info("receipt bundle %s is already %s", bundle_id, previous, extra=extra)
+    elif previous == ReceiptBundle.Status.RUNNING:
+        logger.warning(
+            "receipt bundle %s was left running; rebuilding it", bundle_id, extra=extra
+        )
     return bundle
 
 
@@ -349,45 +336,21 @@ def _index_row(row: dict) -> tuple:
 
 
 def _record_progress(bundle_id: int, attempt: int, *, done: int, total=None) -> None:
-    # A plain UPDATE in autocommit: the page sees it at once, and no lock is
-    # held while the next receipts are packed.
     changes = {"done_count": done}
     if total is not None:
         changes["total"] = total
-    updated = ReceiptBundle.objects.filter(
-        pk=bundle_id, attempts=attempt, status=ReceiptBundle.Status.RUNNING
-    ).update(**changes)
-    if not updated:
-        raise _Superseded
+    build_update(ReceiptBundle, bundle_id, attempt, **changes)
 
 
 def _finish(bundle_id: int, attempt: int, *, part, final_path: Path, name) -> None:
-    # The rename happens under the row lock a newer attempt's claim also
-    # takes, so a build that was overtaken never replaces the newer file.
     with transaction.atomic():
-        bundle = (
-            ReceiptBundle.objects.select_for_update()
-            .filter(pk=bundle_id, attempts=attempt, status=ReceiptBundle.Status.RUNNING)
-            .first()
-        )
-        if bundle is None:
-            raise _Superseded
+        bundle = build_lock_running(ReceiptBundle, bundle_id, attempt)
         os.replace(part, final_path)
         bundle.status = ReceiptBundle.Status.DONE
         bundle.done_count = bundle.total
         bundle.file.name = name
         bundle.finished_at = timezone.now()
         bundle.save(update_fields=["status", "done_count", "file", "finished_at"])
-
-
-def _fail(bundle_id: int, attempt: int, message: str) -> None:
-    ReceiptBundle.objects.filter(
-        pk=bundle_id, attempts=attempt, status=ReceiptBundle.Status.RUNNING
-    ).update(
-        status=ReceiptBundle.Status.FAILED,
-        error=message,
-        finished_at=timezone.now(),
-    )
 
 
 def _receipts(year: int, campaign):

@@ -1,45 +1,19 @@
-"""Exports for finance: one row per gift, streamed.
+"""The original gift export (``export_donations``, the gift list's button).
 
-Rows come from ``values_list().iterator()`` (no model instances), so an
-export of a whole year stays flat in memory; dates are written in Paris
-time because that is the tax year's clock.
+It keeps its first format, comma-separated UTF-8 without a byte order mark,
+for the scripts that already read it; the rows are the ``gifts`` dataset of
+``finance.export_datasets``, which the export page and ``export_finance``
+offer with more filters and formats.
 """
 
-import csv
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from finance.spreadsheet import safe_row
-from payments.models import Gift
+from finance import export_writers
+from finance.export_datasets import GIFT_HEADER as HEADER
+from finance.export_datasets import ExportFilters, gift_rows
 from receipts.declaration import parse_year as receipts_parse_year
-from receipts.selectors import issued_receipt_number
 
-PARIS = ZoneInfo("Europe/Paris")
 FORMATS = ("csv",)
-
-HEADER = (
-    "gift_id",
-    "status",
-    "paid_at_paris",
-    "amount",
-    "currency",
-    "refunded",
-    "net_amount",
-    "campaign",
-    "beneficiary",
-    "donor_id",
-    "donor_type",
-    "donor_name",
-    "company_siren",
-    "donor_email",
-    "postal_code",
-    "country",
-    "anonymous",
-    "payment_method",
-    "stripe_payment_intent",
-    "receipt_number",
-)
 
 
 class ExportError(ValueError):
@@ -60,88 +34,16 @@ def parse_format(raw) -> str:
     return value
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (
-        datetime(year, 1, 1, tzinfo=PARIS),
-        datetime(year + 1, 1, 1, tzinfo=PARIS),
-    )
-
-
 def donation_rows(year: int) -> Iterator[tuple]:
     """Gifts paid (or refunded) in the Paris-time calendar year ``year``."""
-    start, end = _year_bounds(year)
-    gifts = (
-        Gift.objects.filter(paid_at__gte=start, paid_at__lt=end)
-        .annotate(issued_receipt=issued_receipt_number())
-        .order_by("paid_at", "pk")
-        .values_list(
-            "pk",
-            "status",
-            "paid_at",
-            "amount",
-            "amount_currency",
-            "refunded_amount",
-            "campaign__slug",
-            "beneficiary__public_name",
-            "donor_id",
-            "donor__kind",
-            "donor__first_name",
-            "donor__last_name",
-            "donor__company_name",
-            "donor__siren",
-            "donor__email",
-            "donor__postal_code",
-            "donor__country",
-            "anonymous",
-            "method",
-            "stripe_payment_intent_id",
-            "issued_receipt",
-        )
-    )
-    for row in gifts.iterator(chunk_size=2000):
-        (pk, status, paid_at, amount, currency, refunded, campaign, beneficiary, donor_id, kind,
-         first, last, company, siren, email, postal, country, anonymous, method, pi,
-         receipt) = row  # fmt: skip
-        name = company if kind == "company" else f"{first} {last}".strip()
-        yield (
-            pk,
-            status,
-            paid_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S"),
-            f"{amount:.2f}",
-            currency,
-            f"{refunded:.2f}",
-            f"{amount - refunded:.2f}",
-            campaign,
-            beneficiary or "",
-            donor_id,
-            kind,
-            name,
-            siren,
-            email,
-            postal,
-            country,
-            "yes" if anonymous else "no",
-            method,
-            pi,
-            receipt or "",
-        )
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    return gift_rows(ExportFilters(year=year))
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(HEADER)
-    for row in rows:
-        yield writer.writerow(safe_row(row))
+    return export_writers.csv_lines(HEADER, rows, separator=",", bom=False)
 
 
 def write_csv(year: int, stream) -> int:
-    count = 0
-    for line in csv_lines(donation_rows(year)):
-        stream.write(line)
-        count += 1
-    return count - 1
+    return export_writers.write_csv(
+        stream, HEADER, donation_rows(year), separator=",", bom=False
+    )

@@ -247,7 +247,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wall.tasks.dedication_card_sweep_task",
         "schedule": env_int("RECEIPT_SWEEP_SECONDS", 300),
     },
+    # Export files hold donors' details: deleted once they expire.
+    "exports-purge": {
+        "task": "finance.tasks.export_purge_task",
+        "schedule": crontab(minute=15),
+    },
 }
+# Finance exports (docs/exports.md): up to this many rows stream straight to
+# the browser; larger ones run as a background job. Job files are kept this
+# many hours.
+MECENE_EXPORT_STREAM_ROWS = env_int("MECENE_EXPORT_STREAM_ROWS", 50_000)
+MECENE_EXPORT_RETENTION_HOURS = env_int("MECENE_EXPORT_RETENTION_HOURS", 72)
 
 # Stripe reconciliation (docs/reconciliation.md). The daily run starts this
 # many days before the end of the last successful one, and the very first
