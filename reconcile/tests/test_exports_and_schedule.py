@@ -103,3 +103,28 @@ def test_daily_entry_is_scheduled():
 
     entry = django_settings.CELERY_BEAT_SCHEDULE["stripe-reconciliation"]
     assert entry["task"] == reconciliation_daily_task.name
+
+
+def test_the_accounting_export_posts_the_reconciled_fee_and_payout(
+    stripe_paid_gift, reconcile_today, stripe_api
+):
+    from finance.accounting import accounting_rows
+    from finance.export_forms import ExportFilters
+
+    # Given a reconciled 100.00 gift, paid out
+    gift = stripe_paid_gift("100.00")
+    stripe_payout = pay_out(stripe_api)
+    reconcile_today()
+
+    # When finance exports the year's accounting entries
+    rows = list(accounting_rows(ExportFilters(year=timezone.localdate().year)))
+
+    # Then the fee and the payout are there, each a balanced pair
+    text = [" ".join(str(cell) for cell in row) for row in rows]
+    fee = [line for line in text if line.startswith("F")]
+    payout = [line for line in text if line.startswith(f"P{stripe_payout['id']}")]
+    assert len(fee) == 2
+    assert "1.75" in fee[0]
+    assert len(payout) == 2
+    assert "passeport-jo" in fee[0]
+    assert str(gift.pk) in fee[0]
