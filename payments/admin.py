@@ -299,14 +299,21 @@ class RecurringGiftAdmin(admin.ModelAdmin):
         return False
 
     def _apply(self, request, queryset, change, done):
-        count = 0
+        count, skipped = 0, 0
         for plan in queryset:
             try:
                 change(plan, actor=request.user)
                 count += 1
             except RecurringStateError:
-                continue
+                skipped += 1
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)s left as they were: not in a state that allows it.")
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Pause the selected monthly gifts"),
                   permissions=["change"])  # fmt: skip
