@@ -18,4 +18,5 @@ $PY -m bench.ledger_year
 $PY -m bench.reconcile_run
 $PY -m bench.currency_totals
 $PY -m bench.finance_export
+$PY -m bench.dashboard_load
 $PY -m bench.report
