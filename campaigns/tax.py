@@ -24,9 +24,51 @@ def relief_rate(kind: str) -> Decimal:
 
 
 def cost_after_relief(amount: Decimal, kind: str) -> Decimal:
-    """Amount minus the reduction, rounded to the cent (ceilings ignored)."""
+    """Amount minus the reduction, rounded to the cent.
+
+    A company's reduction follows ``company_reduction`` (its ceiling without
+    knowing its turnover); an individual's 20 %-of-income ceiling depends on
+    an income we never ask, so it is left to the page's note.
+    """
+    if kind == "company":
+        return amount - company_reduction(amount)
     cost = amount * (1 - relief_rate(kind))
     return cost.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def company_ceiling(turnover_eur: Decimal | None = None) -> Decimal:
+    """Gifts a company may count in a year: a fixed sum or a share of its
+    turnover, whichever is larger."""
+    ceiling = settings.TAX_COMPANY_CEILING_EUR
+    if turnover_eur:
+        share = turnover_eur * settings.TAX_COMPANY_CEILING_TURNOVER_SHARE
+        ceiling = max(ceiling, share.quantize(CENT, rounding=ROUND_HALF_UP))
+    return ceiling
+
+
+def company_reduction(amount_eur: Decimal, turnover_eur: Decimal | None = None):
+    """The company tax reduction for this gift alone, in euros.
+
+    Only gifts up to the ceiling count this year (the rest carries over five
+    years); of those, the part above the threshold earns the lower rate. As
+    for the IFI, the preview treats the gift as the year's only one.
+    """
+    eligible = min(amount_eur, company_ceiling(turnover_eur))
+    low = min(eligible, settings.TAX_COMPANY_THRESHOLD_EUR)
+    high = eligible - low
+    reduction = low * settings.TAX_RATE_COMPANY + high * settings.TAX_RATE_COMPANY_ABOVE
+    return reduction.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def company_rules() -> dict:
+    """The company rules for the donate page's script, as strings."""
+    return {
+        "rate": str(settings.TAX_RATE_COMPANY),
+        "rate_above": str(settings.TAX_RATE_COMPANY_ABOVE),
+        "threshold": str(settings.TAX_COMPANY_THRESHOLD_EUR),
+        "ceiling": str(settings.TAX_COMPANY_CEILING_EUR),
+        "share": str(settings.TAX_COMPANY_CEILING_TURNOVER_SHARE),
+    }
 
 
 def ifi_offered() -> bool:

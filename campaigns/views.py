@@ -16,7 +16,13 @@ from djmoney.money import Money
 from campaigns.forms import DonationForm
 from campaigns.models import Campaign
 from campaigns.sources import utm_from, utm_query
-from campaigns.tax import cost_after_relief, ifi_offered, ifi_preview, ifi_wording
+from campaigns.tax import (
+    company_rules,
+    cost_after_relief,
+    ifi_offered,
+    ifi_preview,
+    ifi_wording,
+)
 from campaigns.valuation import campaign_currencies
 from ledger.selectors import public_progress
 from payments import gateway, throttle
@@ -184,6 +190,11 @@ def _render_donate(request, campaign, form, status=200):
             "mandate_text": form.mandate_text(),
             "js_messages": {
                 "cost": _("After tax relief this gift costs you %(cost)s."),
+                "cost_company_ceiling": _(
+                    "After the company tax reduction this gift costs %(cost)s; "
+                    "the part above your yearly ceiling carries over to the next "
+                    "five years."
+                ),
                 "cost_company": _(
                     "After the company tax reduction this gift costs %(cost)s."
                 ),
@@ -212,6 +223,7 @@ def _render_donate(request, campaign, form, status=200):
                 "individual": str(settings.TAX_RATE_INDIVIDUAL),
                 "company": str(settings.TAX_RATE_COMPANY),
             },
+            "company_rules": company_rules(),
             "ifi": ifi,
             **ifi_wording(),
         },

@@ -367,6 +367,15 @@ GIFT_CURRENCY_LIMITS = {
 }
 TAX_RATE_INDIVIDUAL = env_decimal("TAX_RATE_INDIVIDUAL", "0.66")
 TAX_RATE_COMPANY = env_decimal("TAX_RATE_COMPANY", "0.60")
+# Companies: the rate above TAX_COMPANY_THRESHOLD_EUR of gifts a year, and the
+# yearly ceiling of gifts that count (the larger of a sum and a share of
+# turnover; the excess carries over five years).
+TAX_RATE_COMPANY_ABOVE = env_decimal("TAX_RATE_COMPANY_ABOVE", "0.40")
+TAX_COMPANY_THRESHOLD_EUR = env_decimal("TAX_COMPANY_THRESHOLD_EUR", "2000000")
+TAX_COMPANY_CEILING_EUR = env_decimal("TAX_COMPANY_CEILING_EUR", "20000")
+TAX_COMPANY_CEILING_TURNOVER_SHARE = env_decimal(
+    "TAX_COMPANY_CEILING_TURNOVER_SHARE", "0.005"
+)
 # IFI (impôt sur la fortune immobilière): 75 % of a gift off the tax, at most
 # 50,000 € a year. Offered in the tax preview only when the foundation is
 # eligible (a recognised public-utility or university foundation).

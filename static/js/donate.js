@@ -38,10 +38,15 @@
   function toCents(text) {
     let value = (text || "").replace(/[\s\u00a0\u202f]/g, "");
     if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(value)) value = value.replace(/,/g, "");
-    const match = /^(\d{1,9})(?:[.,](\d{1,2}))?$/.exec(value);
+    const match = /^(\d{1,12})(?:[.,](\d{1,2}))?$/.exec(value);
     if (!match) return null;
     return parseInt(match[1], 10) * 100 + parseInt((match[2] || "0").padEnd(2, "0"), 10);
   }
+
+  const rulesNode = document.getElementById("donate-company-rules");
+  const companyRules = rulesNode ? JSON.parse(rulesNode.textContent) : null;
+  const turnoverInput = document.getElementById("turnover-preview");
+  if (turnoverInput) turnoverInput.addEventListener("input", () => updateTaxLine());
 
   function updateTaxLine() {
     const cents = toCents(amountInput.value);
@@ -60,8 +65,23 @@
     const rateBasisPoints = Math.round(parseFloat(rate) * 10000);
     let reliefCents = Math.round((cents * rateBasisPoints) / 10000);
     if (useIfi) reliefCents = Math.min(reliefCents, toCents(ifi.caps[currency()]));
-    const costCents = cents - reliefCents;
     let text = company ? messages.cost_company : messages.cost;
+    if (company && companyRules && currency() === "EUR") {
+      // As campaigns.tax.company_reduction: gifts count up to the ceiling
+      // (a sum or a share of turnover), the part above the threshold at the
+      // lower rate; the rest carries over.
+      const bp = (value) => Math.round(parseFloat(value) * 10000);
+      let ceiling = toCents(companyRules.ceiling);
+      const turnover = turnoverInput ? toCents(turnoverInput.value) : null;
+      if (turnover) ceiling = Math.max(ceiling, Math.round((turnover * bp(companyRules.share)) / 10000));
+      const eligible = Math.min(cents, ceiling);
+      const low = Math.min(eligible, toCents(companyRules.threshold));
+      reliefCents =
+        Math.round((low * bp(companyRules.rate)) / 10000) +
+        Math.round(((eligible - low) * bp(companyRules.rate_above)) / 10000);
+      if (cents > ceiling) text = messages.cost_company_ceiling;
+    }
+    const costCents = cents - reliefCents;
     if (useIfi) text = ifi.message;
     taxLine.textContent = text.replace("%(cost)s", formatter().format(costCents / 100));
   }
