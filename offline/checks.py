@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.forms import FRENCH_POSTCODE
 from donors.validators import siren_is_valid
+from payments.services import received_on_problem
 
 
 def line_problems(line) -> list[str]:
@@ -25,6 +26,10 @@ def line_problems(line) -> list[str]:
 
     if line.received_on is None:
         problems.append(_("The date the gift was received is missing."))
+    elif line.batch_id:
+        problem = received_on_problem(line.received_on, line.batch.campaign)
+        if problem:
+            problems.append(problem)
     elif line.received_on > timezone.localdate():
         problems.append(_("The date the gift was received is in the future."))
     if line.method == "cheque":
@@ -40,6 +45,15 @@ def line_problems(line) -> list[str]:
         if line.beneficiary.campaign_id != line.batch.campaign_id:
             problems.append(_("The beneficiary belongs to another campaign."))
     return problems
+
+
+def _same_name(line, donor) -> bool:
+    if line.kind == "company":
+        return line.company_name.strip().lower() == donor.company_name.strip().lower()
+    return (
+        line.first_name.strip().lower() == donor.first_name.strip().lower()
+        and line.last_name.strip().lower() == donor.last_name.strip().lower()
+    )
 
 
 def _donor_problems(line) -> list[str]:
@@ -68,6 +82,15 @@ def _donor_problems(line) -> list[str]:
         elif line.email and line.email.strip().lower() != line.donor.email.lower():
             problems.append(
                 _("The email typed is not the chosen donor's; clear it or fix it.")
+            )
+        elif not line.email.strip() and not _same_name(line, line.donor):
+            # Without the email, the name must say it is the same person:
+            # posting would otherwise rewrite someone else's name and address.
+            problems.append(
+                _(
+                    "The chosen donor has another name: check the choice, "
+                    "or choose a new donor."
+                )
             )
     elif line.donor_choice == "new" and not line.email.strip():
         problems.append(_("A new donor needs an email address."))

@@ -25,7 +25,7 @@ from payments.models import (
 )
 from payments.recurring import RecurringStateError, recurring_pause, recurring_stop
 from payments.refunds import RefundRefused, gift_refund
-from payments.services import gift_record_event
+from payments.services import gift_record_event, received_on_problem
 from receipts.models import Receipt
 from receipts.selectors import issued_receipt_number
 
@@ -194,6 +194,43 @@ class GiftAdmin(admin.ModelAdmin):
 
     def has_issue_receipts_permission(self, request):
         return request.user.has_perm("receipts.add_receipt")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        gift = obj
+
+        class GiftEditForm(form):
+            """What staff may still set, checked: a receipt already issued is
+            frozen, so its gift's date no longer moves."""
+
+            def clean_received_on(self):
+                day = self.cleaned_data.get("received_on")
+                if gift is None or day == gift.received_on:
+                    return day
+                if gift.receipts.filter(status="issued").exists():
+                    raise forms.ValidationError(
+                        _(
+                            "This gift's receipt is issued: cancel or replace it "
+                            "before changing the date."
+                        )
+                    )
+                if day is not None:
+                    problem = received_on_problem(day, gift.campaign)
+                    if problem:
+                        raise forms.ValidationError(problem)
+                return day
+
+            def clean_counterpart_value(self):
+                value = self.cleaned_data.get("counterpart_value")
+                if gift is None or value is None:
+                    return value
+                if value.amount < 0 or value.amount > gift.amount.amount:
+                    raise forms.ValidationError(
+                        _("A counterpart is worth between zero and the gift's amount.")
+                    )
+                return value
+
+        return GiftEditForm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

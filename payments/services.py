@@ -454,3 +454,32 @@ def gift_mark_failed(
         "gift %s failed (%s)", gift.pk, gift.failure_code, extra={"gift_id": gift.pk}
     )
     return True
+
+
+def received_on_problem(day, campaign) -> str:
+    """Why ``day`` cannot be the day a gift reached the foundation, or "".
+
+    Not in the future, not before the campaign began, and not before last
+    year: older years' receipts and declarations are closed, so a gift that
+    old needs finance's decision, not a form (docs/offline-gifts.md).
+    """
+    from datetime import date
+
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    starts_on = campaign.starts_on
+    if isinstance(starts_on, str):
+        starts_on = date.fromisoformat(starts_on)
+    today = timezone.localdate()
+    earliest = max(starts_on, date(today.year - 1, 1, 1))
+    if day > today:
+        return _("The date the gift was received is in the future.")
+    if day < earliest:
+        return _(
+            "The date the gift was received is before %(date)s (the campaign's "
+            "start or last year's first day)."
+        ) % {"date": date_format(earliest, "DATE_FORMAT")}
+    return ""

@@ -57,7 +57,13 @@ def test_two_batches_for_the_same_donors_in_opposite_orders_both_post(
     paul = make_donor(email="paul@example.org", first_name="Paul")
 
     def line(donor):
-        return {"email": "", "donor_choice": "existing", "donor": donor}
+        return {
+            "email": "",
+            "donor_choice": "existing",
+            "donor": donor,
+            "first_name": donor.first_name,
+            "last_name": donor.last_name,
+        }
 
     batches = [make_batch(line(anne), line(paul)), make_batch(line(paul), line(anne))]
     # Each post lingers once it holds the campaign's row, so the other has

@@ -271,9 +271,11 @@ def test_posting_a_posted_batch_again_is_refused_and_adds_nothing(
 
 
 def test_cheque_received_in_december_is_receipted_in_that_year(
-    make_batch, poster, eager_tasks, django_capture_on_commit_callbacks
+    make_batch, poster, campaign, eager_tasks, django_capture_on_commit_callbacks
 ):
     # given a cheque that arrived on 31 December and is typed in January
+    campaign.starts_on = datetime.date(2025, 9, 1)
+    campaign.save()
     batch = make_batch({"received_on": datetime.date(2025, 12, 31)})
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -284,6 +286,46 @@ def test_cheque_received_in_december_is_receipted_in_that_year(
     assert receipt.year == 2025
     assert receipt.number.startswith("2025-")
     assert receipt.snapshot["payments"][0]["method"] == "cheque"
+
+
+@pytest.mark.parametrize(
+    ("received_on", "message"),
+    [
+        (datetime.date(1900, 1, 1), "before"),
+        (datetime.date(2025, 12, 31), "before"),  # the campaign began in 2026
+        (datetime.date(2099, 1, 1), "future"),
+    ],
+)
+def test_a_received_date_outside_the_open_years_is_refused(
+    make_batch, poster, received_on, message
+):
+    from offline.services import BatchRefused
+
+    batch = make_batch({"received_on": received_on, "cheque_date": received_on})
+    with pytest.raises(BatchRefused, match=message):
+        batch_post(batch.pk, actor=poster)
+    assert not Gift.objects.exists()
+
+
+def test_an_existing_donor_with_another_name_is_refused_without_an_email(
+    make_batch, make_donor, poster
+):
+    from offline.services import BatchRefused
+
+    someone = make_donor(email="someone@example.org", first_name="Marie")
+    batch = make_batch(
+        {
+            "email": "",
+            "donor_choice": "existing",
+            "donor": someone,
+            "first_name": "Totally",
+            "last_name": "Different",
+        }  # fmt: skip
+    )
+    with pytest.raises(BatchRefused, match="another name"):
+        batch_post(batch.pk, actor=poster)
+    someone.refresh_from_db()
+    assert someone.first_name == "Marie"
 
 
 def test_a_card_gift_cannot_be_recorded_as_offline(make_donor, campaign):
