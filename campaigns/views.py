@@ -327,13 +327,19 @@ def gift_thanks(request, token):
     started = gift.status == Gift.Status.PENDING and gift.stripe_payment_intent_id
     if gift.status != Gift.Status.PAID and not started:
         raise Http404
-    cost = cost_after_relief(gift.amount.amount, gift.donor.kind)
+    # What the donor answered with this gift, not what the donor row says now.
+    details = gift.donor_details or {}
+    kind = details.get("kind", gift.donor.kind)
+    taxed = details.get("taxed_in_france", gift.donor.taxed_in_france)
+    cost = cost_after_relief(gift.amount.amount, kind)
     return render(
         request,
         "campaigns/thanks.html",
         {
             "gift": gift,
             "campaign": gift.campaign,
+            "taxed_in_france": taxed,
             "cost_after_tax": Money(cost, gift.amount.currency),
+            "receipt_year_after": (gift.tax_date.year + 1) if gift.tax_date else None,
         },
     )

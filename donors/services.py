@@ -53,12 +53,42 @@ def donor_get_or_create(*, email: str, **details) -> Donor:
 ADDRESS_FIELDS = ("address_line", "postal_code", "city", "country")
 
 
-def donor_apply_details(donor_id: int, details: dict, *, given_at=None) -> None:
+# Who the donor is, as opposed to where they live: a paid gift may move a
+# donor's address, never turn them into someone else (decisions.md).
+IDENTITY_FIELDS = ("kind", "first_name", "last_name", "company_name", "siren")
+
+
+def _same(a, b) -> bool:
+    return str(a or "").strip().casefold() == str(b or "").strip().casefold()
+
+
+def donor_identity_differs(donor: Donor, details: dict) -> bool:
+    return any(
+        field in details and not _same(getattr(donor, field), details[field])
+        for field in IDENTITY_FIELDS
+    )
+
+
+def donor_apply_details(
+    donor_id: int, details: dict, *, given_at=None, established=False
+) -> bool:
     """Bring a donor up to date with the details of their latest paid gift.
 
     ``given_at`` is when the details were typed. An address the donor
-    corrected in their space after that is newer, and stays.
+    corrected in their space after that is newer, and stays. For an
+    ``established`` donor (one with an earlier paid gift), details naming
+    someone else change nothing: anyone can type an email into the donate
+    form, and a gift must not rename or move another person. Returns
+    whether the details were applied.
     """
+    if established:
+        donor = Donor.objects.get(pk=donor_id)
+        if donor_identity_differs(donor, details):
+            logger.warning(
+                "donor %s: a paid gift named someone else; details not applied",
+                donor_id,
+            )
+            return False
     changes = {field: details[field] for field in DONOR_FIELDS if field in details}
     chosen = Donor.objects.filter(pk=donor_id, language_chosen_at__isnull=False)
     if "language" in changes and chosen.exists():
@@ -72,7 +102,8 @@ def donor_apply_details(donor_id: int, details: dict, *, given_at=None) -> None:
             for field in ADDRESS_FIELDS:
                 changes.pop(field, None)
     if changes:
-        Donor.objects.filter(pk=donor_id).update(**changes)
+        Donor.objects.filter(pk=donor_id).update(**changes, updated_at=timezone.now())
+    return True
 
 
 def donor_upsert(*, email: str, **details) -> Donor:

@@ -346,8 +346,25 @@ def gift_mark_paid(gift: Gift, intent: gateway.IntentState, *, source: str) -> b
     gift.failure_code = ""
     gift.stripe_charge_id = intent.charge_id or gift.stripe_charge_id
     if gift.donor_details:
-        donor_apply_details(gift.donor_id, gift.donor_details, given_at=gift.created_at)
-        consent_record_from_gift(gift)
+        established = (
+            Gift.objects.filter(
+                donor_id=gift.donor_id,
+                status__in=[Gift.Status.PAID, Gift.Status.REFUNDED],
+            )
+            .exclude(pk=gift.pk)
+            .exists()
+        )
+        applied = donor_apply_details(
+            gift.donor_id,
+            gift.donor_details,
+            given_at=gift.created_at,
+            established=established,
+        )
+        if applied:
+            consent_record_from_gift(gift)
+        else:
+            # Staff see it on the gift; its receipt names the donor of record.
+            gift_record_event(gift, "identity_differs")
     gift.save(
         update_fields=[
             "status",
