@@ -26,6 +26,7 @@ from finance.export_forms import ExportForm
 from finance.export_jobs import export_job_request
 from finance.export_writers import CONTENT_TYPES, csv_lines, write_xlsx
 from finance.models import ExportJob
+from roles.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,10 @@ def export_page(request):
         request.user.pk,
         extra={"user_id": request.user.pk},
     )
+    audit_record(
+        request.user, f"export.{dataset.name}_downloaded", None,
+        rows=rows, **form.filters.as_params(),
+    )  # fmt: skip
     return _download(form)
 
 
@@ -205,6 +210,9 @@ def export_job_download(request, token):
         job.pk,
         request.user.pk,
         extra={"export_job_id": job.pk, "user_id": request.user.pk},
+    )
+    audit_record(
+        request.user, f"export.{job.dataset}_downloaded", job, rows=job.row_count
     )
     return FileResponse(
         handle,

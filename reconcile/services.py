@@ -70,6 +70,9 @@ def parse_day(text: str) -> date:
         ) from None
 
 
+EARLIEST_DAY = date(2011, 1, 1)
+
+
 def check_period(since: date, until: date | None) -> date:
     """Return ``until`` (today when None) once the period is one we can read.
 
@@ -87,6 +90,13 @@ def check_period(since: date, until: date | None) -> date:
         raise ReconciliationRefused(
             _("The first day (%(since)s) is after the last (%(until)s).")
             % {"since": since.isoformat(), "until": until.isoformat()}
+        )
+    # Stripe opened in 2011; anything older is a typing slip, and dates near
+    # year 1 would overflow the period's bounds.
+    if since < EARLIEST_DAY:
+        raise ReconciliationRefused(
+            _("%(day)s is before %(earliest)s; nothing to read there.")
+            % {"day": since.isoformat(), "earliest": EARLIEST_DAY.isoformat()}
         )
     return until
 
@@ -174,12 +184,16 @@ def reconciliation_run(run_id: int) -> ReconciliationRun:
         for payout_line in gateway.payouts_list(created_from=start, created_before=end):
             _apply_payout(run, payout_line, tally)
         _flag_gifts_without_charge(run, start, end, tally)
-    except gateway.GatewayError as exc:
+    except Exception as exc:
+        # Whatever stopped it, the run must not stay "running": that would
+        # refuse every other run until the timeout.
         _finish(run, tally, ReconciliationRun.Status.FAILED, error=str(exc)[:500])
-        logger.error(
+        logger.log(
+            logging.ERROR,
             "reconciliation %s failed: %s",
             run.pk,
             type(exc).__name__,
+            exc_info=not isinstance(exc, gateway.GatewayError),
             extra={"reconciliation_run_id": run.pk},
         )
         raise

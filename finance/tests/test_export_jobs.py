@@ -88,6 +88,10 @@ def test_small_export_streams_at_once(finance_client, gifts_2026):
     assert text.startswith("\ufeffgift_id;status;")
     rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
     assert [row["gift_id"] for row in rows] == [str(gift.pk)]
+    from roles.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="export.gifts_downloaded")
+    assert entry.data["year"] == 2026
 
 
 def test_page_download_button_gives_xlsx(finance_client, gifts_2026):
@@ -222,6 +226,10 @@ def test_job_writes_the_file_and_the_owner_downloads_it(
     assert response["Content-Disposition"].endswith('filename="gifts-2026.xlsx"')
     sheet = load_workbook(io.BytesIO(body(response))).active
     assert sheet.max_row == 3
+    from roles.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="export.gifts_downloaded")
+    assert (entry.object_id, entry.data["rows"]) == (str(job.pk), 2)
 
 
 def test_another_staff_member_cannot_see_or_download_a_job(

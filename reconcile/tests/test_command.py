@@ -136,3 +136,28 @@ def test_run_abandoned_past_the_timeout_does_not_block(stripe_api, settings):
     assert stale.status == ReconciliationRun.Status.FAILED
     assert "abandoned" in stale.error
     assert ReconciliationRun.objects.exclude(pk=stale.pk).get().status == "succeeded"
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "1900-01-01"])
+def test_a_day_before_stripe_existed_is_refused(since, stripe_api):
+    with pytest.raises(CommandError, match="nothing to read") as excinfo:
+        call_command("reconcile_stripe", since=since)
+    assert excinfo.value.returncode == 2
+    assert not ReconciliationRun.objects.exists()
+
+
+def test_an_unexpected_error_leaves_the_run_failed_not_running(stripe_api, monkeypatch):
+    from payments import gateway
+    from reconcile.services import reconciliation_run, reconciliation_start
+
+    def broken(**kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(gateway, "balance_transactions_list", broken)
+    today = timezone.localdate()
+    run = reconciliation_start(since=today, until=today, actor=None)
+    with pytest.raises(OverflowError):
+        reconciliation_run(run.pk)
+    assert list(ReconciliationRun.objects.values_list("status", flat=True)) == [
+        "failed"
+    ]
