@@ -89,7 +89,13 @@ class WallFieldsForm(forms.Form):
         return one_line(self.cleaned_data["card_recipient_name"])
 
     def clean_card_message(self):
-        return self.cleaned_data["card_message"].strip()
+        text = self.cleaned_data["card_message"].strip()
+        # The foundation sends these words to a stranger: no links in them.
+        if LINK.search(text):
+            raise forms.ValidationError(
+                _("Links are not allowed in the card's message."), code="link"
+            )
+        return text
 
     def clean(self):
         data = super().clean()

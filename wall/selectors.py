@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments.models import Gift
+from wall.forms import LINK
 from wall.models import Dedication, WallMessage
 
 # What one wall row needs, so that no address or email is ever loaded for it.
@@ -32,8 +33,15 @@ def public_name(row: dict) -> str:
     """ "Anne M." for a person, the company's name, or "Anonymous"."""
     if row["anonymous"]:
         return _("Anonymous")
+    names = " ".join(
+        (row["donor__company_name"], row["donor__first_name"], row["donor__last_name"])
+    )
+    if LINK.search(names):
+        # A name is not moderated as a message is: one that carries a link
+        # would make the wall an advert, so it is not shown.
+        return _("Anonymous")
     if row["donor__kind"] == "company" and row["donor__company_name"].strip():
-        return row["donor__company_name"].strip()
+        return " ".join(row["donor__company_name"].split())[:80]
     first = row["donor__first_name"].split()
     last = row["donor__last_name"].strip()
     if not first:

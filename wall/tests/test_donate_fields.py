@@ -118,6 +118,16 @@ def test_a_card_message_over_the_limit_is_refused(client, campaign):
     assert_nothing_stored()
 
 
+def test_a_card_message_with_a_link_is_refused(client, campaign):
+    response = post_donation(
+        client, campaign, **{**CARD, "card_message": "Win at www.casino.example"}
+    )
+
+    assert response.status_code == 400
+    assert "Links are not allowed" in error_text(response, "card_message")
+    assert_nothing_stored()
+
+
 def test_errors_are_in_french_for_a_french_page(client, campaign):
     response = client.post(
         reverse("campaigns:donate", args=[campaign.slug]),

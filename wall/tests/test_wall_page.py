@@ -72,6 +72,20 @@ def test_a_company_shows_its_name(client, campaign, make_donor, paid_gift):
     assert "Atelier Numérique" in wall_section(client, campaign)
 
 
+def test_a_name_carrying_a_link_is_not_shown(client, campaign, make_donor, paid_gift):
+    paid_gift(
+        donor=make_donor(
+            kind="company",
+            company_name="VISIT https://evil.example/casino NOW",
+            first_name="",
+        )
+    )
+
+    section = wall_section(client, campaign)
+    assert "evil.example" not in section
+    assert "Anonymous" in section
+
+
 def test_the_wall_never_shows_an_amount(client, campaign, paid_gift, message_for):
     message_for(paid_gift("1234.56"), "Merci", APPROVED)
 
