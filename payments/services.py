@@ -467,6 +467,11 @@ def gift_mark_failed(
         from payments.recurring import recurring_after_failed
 
         recurring_after_failed(gift, today=today)
+    elif gift.method == Gift.Method.SEPA:
+        # The donor left the page days ago, told the bank would confirm.
+        from payments.tasks import gift_failure_email_enqueue
+
+        transaction.on_commit(lambda: gift_failure_email_enqueue(gift.pk))
     logger.info(
         "gift %s failed (%s)", gift.pk, gift.failure_code, extra={"gift_id": gift.pk}
     )
@@ -500,3 +505,35 @@ def received_on_problem(day, campaign) -> str:
             "start or last year's first day)."
         ) % {"date": date_format(earliest, "DATE_FORMAT")}
     return ""
+
+
+def gift_send_failure_email(gift_id: int) -> bool:
+    """Tell the donor a one-off direct debit failed; once per gift."""
+    from django.urls import reverse
+
+    from receipts.emails import donor_email
+
+    with transaction.atomic():
+        gift = (
+            Gift.objects.select_for_update(of=("self",))
+            .select_related("donor", "campaign")
+            .get(pk=gift_id)
+        )
+        if (
+            gift.status != Gift.Status.FAILED
+            or gift.events.filter(kind="failure_emailed").exists()
+        ):
+            return False
+        donate_url = settings.SITE_URL + reverse(
+            "campaigns:donate", args=[gift.campaign.slug]
+        )
+        donor_email(
+            "payment_failed",
+            gift.donor,
+            {"gift": gift, "campaign": gift.campaign, "donate_url": donate_url},
+        ).send()
+        gift_record_event(gift, "failure_emailed")
+    logger.info(
+        "gift %s: failure emailed to its donor", gift_id, extra={"gift_id": gift_id}
+    )
+    return True

@@ -53,3 +53,21 @@ def recurring_notice_sweep_task(min_age_seconds: int = 120) -> int:
     if ids:
         logger.warning("sweep queued %s monthly notices again", len(ids))
     return len(ids)
+
+
+@shared_task(
+    bind=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=8, acks_late=True
+)
+def gift_failure_email_task(self, gift_id: int) -> bool:
+    from payments.services import gift_send_failure_email
+
+    return gift_send_failure_email(gift_id)
+
+
+def gift_failure_email_enqueue(gift_id: int) -> bool:
+    try:
+        gift_failure_email_task.delay(gift_id)
+        return True
+    except Exception:
+        logger.warning("could not queue the failure email of gift %s", gift_id)
+        return False

@@ -664,3 +664,44 @@ def test_a_refused_first_sepa_debit_stops_the_plan_and_tells_the_donor(
     assert second.status == RecurringGift.Status.STOPPED
     assert [m.subject for m in mail.outbox] == ["Votre don mensuel n’a pas pu démarrer"]
     assert mail.outbox[0].to == ["other@example.org"]
+
+
+def test_a_refused_one_off_debit_is_told_to_the_donor_once(
+    stripe_api, campaign, eager_tasks, django_capture_on_commit_callbacks
+):
+    import time
+
+    from conftest import DONOR_DETAILS
+    from payments.services import (
+        gift_charge,
+        gift_create,
+        gift_prepare_payment,
+        gift_refresh_from_stripe,
+        gift_send_failure_email,
+    )
+    from payments.tests.conftest import confirm_sepa_setup_in_browser, mandate_for
+
+    gift = gift_create(
+        campaign=campaign,
+        donor_details={**DONOR_DETAILS, "language": "en"},
+        amount=Money(Decimal("30.00"), "EUR"),
+        method="sepa",
+        mandate=mandate_for(FAILING_IBAN),
+    )
+    gift_prepare_payment(gift)
+    gift.refresh_from_db()
+    confirm_sepa_setup_in_browser(gift, iban=FAILING_IBAN)
+    assert gift_charge(gift, setup_intent_id=gift.stripe_setup_intent_id).status == (
+        "processing"
+    )
+    gift.refresh_from_db()
+    deadline = time.monotonic() + 15
+    with django_capture_on_commit_callbacks(execute=True):
+        while gift.status == Gift.Status.PENDING and time.monotonic() < deadline:
+            time.sleep(0.2)
+            gift = gift_refresh_from_stripe(gift)
+    assert gift.status == Gift.Status.FAILED
+    assert [m.subject for m in mail.outbox] == ["Your direct debit did not go through"]
+    assert "/campaigns/passeport-jo/donate/" in mail.outbox[0].body
+    assert gift_send_failure_email(gift.pk) is False
+    assert len(mail.outbox) == 1
