@@ -8,7 +8,7 @@ from djmoney.money import Money
 
 from campaigns.forms import AmountField
 from campaigns.templatetags.money import money_short
-from payments.currency import minimum_charge
+from payments.currency import gift_limits
 
 
 class MonthlyAmountForm(forms.Form):
@@ -30,21 +30,21 @@ class MonthlyAmountForm(forms.Form):
         if not amount.is_finite():
             raise forms.ValidationError(_("Enter a number."))
         amount = amount.quantize(Decimal("0.01"))
-        minimum = max(settings.MONTHLY_GIFT_MINIMUM, minimum_charge(self.currency))
+        # The donate page's bounds for this currency; in euros, the monthly
+        # minimum too (MONTHLY_GIFT_MINIMUM is a euro figure).
+        minimum, maximum = gift_limits(self.currency)
+        if self.currency == "EUR":
+            minimum = max(minimum, settings.MONTHLY_GIFT_MINIMUM)
         if amount < minimum:
             raise forms.ValidationError(
                 gettext("The minimum monthly gift is %(minimum)s.")
                 % {"minimum": money_short(Money(minimum, self.currency))}
             )
-        if amount > settings.GIFT_MAXIMUM_EUR:
+        if amount > maximum:
             raise forms.ValidationError(
                 gettext(
                     "Online gifts are limited to %(maximum)s; please contact the foundation."
                 )
-                % {
-                    "maximum": money_short(
-                        Money(settings.GIFT_MAXIMUM_EUR, self.currency)
-                    )
-                }
+                % {"maximum": money_short(Money(maximum, self.currency))}
             )
         return Money(amount, self.currency)

@@ -705,3 +705,15 @@ def test_a_refused_one_off_debit_is_told_to_the_donor_once(
     assert "/campaigns/passeport-jo/donate/" in mail.outbox[0].body
     assert gift_send_failure_email(gift.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_a_plan_in_another_currency_keeps_that_currency_s_bounds(active_plan, client):
+    plan = active_plan(amount="15.00")
+    RecurringGift.objects.filter(pk=plan.pk).update(amount_currency="DKK")
+    path = manage_path(plan)
+    assert client.post(path, {"action": "amount", "amount": "9.99"}).status_code == 400
+    assert (
+        client.post(path, {"action": "amount", "amount": "150000"}).status_code == 302
+    )
+    plan.refresh_from_db()
+    assert plan.amount == Money(Decimal("150000.00"), "DKK")

@@ -128,6 +128,7 @@ class Command(BaseCommand):
             olympic, research = self._campaigns()
         donors = self._past_gifts(olympic, research, gifts, random.Random(seed))  # noqa: S311
         self._monthly_gifts(olympic, donors[:4])
+        self._demo_rates()
         self._wall_messages(olympic)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
@@ -313,6 +314,28 @@ class Command(BaseCommand):
                 gift_record_event(gift, "paid", source="demo data")
                 self._settle(gift)
         return donors
+
+    def _demo_rates(self):
+        """Exchange rates for the last fortnight, so that the demo takes gifts
+        in CZK, PLN and DKK. Marked as demo rates: a real site imports the
+        ECB's file (``import_fx_rates``)."""
+        from fx.models import FxRate
+
+        today = timezone.localdate()
+        rates = {"CZK": "25.1250", "PLN": "4.2175", "DKK": "7.4601"}
+        FxRate.objects.bulk_create(
+            [
+                FxRate(
+                    currency=code,
+                    day=today - timedelta(days=back),
+                    per_eur=Decimal(rate),
+                    source="demo data (not ECB figures)",
+                )
+                for code, rate in rates.items()
+                for back in range(15)
+            ],
+            ignore_conflicts=True,
+        )
 
     def _monthly_gifts(self, campaign, donors):
         """A few monthly donors, three months in. They were set up before the
