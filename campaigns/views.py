@@ -10,7 +10,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from djmoney.money import Money
 
 from campaigns.forms import DonationForm
@@ -43,13 +47,13 @@ def _public_campaigns():
     return Campaign.objects.exclude(status=Campaign.Status.DRAFT)
 
 
-@require_GET
+@require_safe
 def home(request):
     campaigns = _public_campaigns().order_by("status", "-starts_on")
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 @cache_control(max_age=60, public=True)
 def campaign_embed(request, slug):
@@ -66,7 +70,7 @@ def campaign_embed(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def campaign_detail(request, slug):
     campaign = get_object_or_404(_public_campaigns(), slug=slug)
     beneficiaries = list(campaign.beneficiaries.filter(public_consent=True))
@@ -321,7 +325,7 @@ def gift_confirm(request, token):
     return JsonResponse(body)
 
 
-@require_GET
+@require_safe
 def gift_thanks(request, token):
     gift = _gift_or_404(token)
     started = gift.status == Gift.Status.PENDING and gift.stripe_payment_intent_id

@@ -19,7 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from donors import address_check
 from donors.countries import country_name
@@ -180,7 +184,7 @@ def signout(request):
     return redirect("donorspace:request")
 
 
-@require_GET
+@require_safe
 @donor_required
 def gifts(request, donor):
     return render(
@@ -200,7 +204,7 @@ def gifts(request, donor):
     )
 
 
-@require_GET
+@require_safe
 @donor_required
 def receipt_pdf(request, donor, number):
     # Another donor's number gets the same 404 as a number that does not
@@ -226,7 +230,7 @@ def receipt_pdf(request, donor, number):
     )
 
 
-@require_GET
+@require_safe
 @donor_required
 def export(request, donor):
     response = JsonResponse(

@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from campaigns.models import Campaign
 from wall.selectors import wall_entries, wall_gifts
@@ -8,7 +8,7 @@ from wall.selectors import wall_entries, wall_gifts
 PAGE_SIZE = 30
 
 
-@require_GET
+@require_safe
 def campaign_wall(request, slug):
     """Every paid gift of a public campaign, newest first, a page at a time."""
     campaign = get_object_or_404(

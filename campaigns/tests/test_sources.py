@@ -56,3 +56,13 @@ def test_the_gift_keeps_the_tags_of_the_link(client, campaign, stripe_api):
         "",
         "jo-2028",
     )
+
+
+def test_public_pages_answer_head_for_link_checkers(client, campaign):
+    for url in (
+        reverse("campaigns:home"),
+        reverse("campaigns:detail", args=[campaign.slug]),
+        reverse("campaigns:embed", args=[campaign.slug]),
+        "/healthz",
+    ):
+        assert client.head(url).status_code in (200, 503), url
