@@ -160,13 +160,22 @@ def end_other_sessions() -> None:
     A worker's processes may leave sessions open for a moment after they
     exit, which would block the flush or drop of the test database.
     """
-    from django.db import connection
+    from django.db import OperationalError, connection
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    for attempt in range(2):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            return
+        except OperationalError:
+            # Our own session was ended by such a call from another test
+            # thread (a live server's): reconnect and try again.
+            if attempt:
+                raise
+            connection.close()
 
 
 def wait_until(predicate, timeout=15.0, interval=0.1):

@@ -79,13 +79,15 @@ def main() -> int:
         else:
             env["CELERY_BROKER_URL"] = "filesystem://"
             env.setdefault("CACHE_URL", "locmem://")
-            for sub in ("queue", "processed"):
-                (VAR / "broker" / sub).mkdir(parents=True, exist_ok=True)
             broker_note = (
                 "embedded file-system broker in var/broker (no Redis answered)"
             )
     else:
         broker_note = env["CELERY_BROKER_URL"]
+    if env["CELERY_BROKER_URL"].startswith("filesystem://"):
+        # Chosen here or by the person starting the demo: its folders must exist.
+        for sub in ("queue", "processed"):
+            (VAR / "broker" / sub).mkdir(parents=True, exist_ok=True)
     mail_dir = Path(env.get("EMAIL_FILE_PATH", VAR / "mail"))
     mail_dir.mkdir(parents=True, exist_ok=True)
     (VAR / "log").mkdir(parents=True, exist_ok=True)

@@ -90,9 +90,14 @@ def test_ifi_preview_applies_its_rate_and_cap(site, live_campaign, open_page, se
     page.fill("#id_amount", "80000")
     expect(tax_line).to_contain_text("30\u202f000,00")
 
-    # And a company never sees the IFI option
+    # And a company never sees the IFI option, and only 20,000 € of its
+    # 80,000 € count this year (60 %), the rest carrying over
     page.check("input[name=kind][value=company]")
     expect(page.locator("#ifi-preview")).to_be_hidden()
+    expect(tax_line).to_contain_text("68\u202f000,00")
+    expect(tax_line).to_contain_text("plafond")
+    # unless 0.5 % of its turnover is larger: 20 M€ of turnover lets 80,000 € count
+    page.fill("#turnover-preview", "20000000")
     expect(tax_line).to_contain_text("32\u202f000,00")
 
 
