@@ -84,7 +84,7 @@ def main() -> int:
             )
     else:
         broker_note = env["CELERY_BROKER_URL"]
-    if env["CELERY_BROKER_URL"].startswith("filesystem://"):
+    if env.get("CELERY_BROKER_URL", "").startswith("filesystem://"):
         # Chosen here or by the person starting the demo: its folders must exist.
         for sub in ("queue", "processed"):
             (VAR / "broker" / sub).mkdir(parents=True, exist_ok=True)
