@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from finance.export_writers import csv_text
 from finance.spreadsheet import safe_row
 from ledger.selectors import YearLedger
 from payments.currency import decimal_places
@@ -75,10 +76,14 @@ def ledger_rows(ledger: YearLedger) -> list[tuple]:
 
 
 def ledger_csv(ledger: YearLedger, *, separator: str = ";") -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel reads the accents."""
+    """UTF-8 with a byte-order mark, so that Excel reads the accents; with
+    ``;`` amounts take a decimal comma, as in finance's exports."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator)
-    writer.writerows(ledger_rows(ledger))
+    comma = separator == ";"
+    writer.writerows(
+        [csv_text(value, comma) for value in row] for row in ledger_rows(ledger)
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -143,9 +143,9 @@ def test_the_csv_has_a_bom_semicolons_and_numbers(client, olympic, athletes, gif
     assert rows[0][:2] == ["Bénéficiaire", "Bourse engagée"]
     lea = rows[1]
     assert lea[0] == "Léa Morel"
-    assert lea[1:4] == ["1000.00", "0.00", "1300.00"]
-    assert lea[7:9] == ["300.00", "Surfinancé"]
-    assert ["Surplus non attribué", "0.00"] == rows[-1][:2]
+    assert lea[1:4] == ["1000,00", "0,00", "1300,00"]
+    assert lea[7:9] == ["300,00", "Surfinancé"]
+    assert ["Surplus non attribué", "0,00"] == rows[-1][:2]
 
 
 def test_the_csv_can_use_commas(client, olympic, athletes, gifts):
@@ -156,6 +156,7 @@ def test_the_csv_can_use_commas(client, olympic, athletes, gifts):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][0] == "Léa Morel"
     assert len(rows[1]) == 10
+    assert rows[1][1] == "1000.00"
 
 
 def test_an_unknown_separator_is_refused(client, olympic, athletes):
@@ -205,7 +206,7 @@ def test_negative_adjustments_stay_numbers_in_both_exports(
     book = client.get(year_url(olympic, 2026, "export_xlsx")).content
 
     lea_csv = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))[1]
-    assert lea_csv[4] == "-400.00"
+    assert lea_csv[4] == "-400,00"
     lea_xlsx = list(load_workbook(io.BytesIO(book)).active.iter_rows(values_only=True))[
         1
     ]
