@@ -33,7 +33,7 @@ from donors.services import (
     consent_given,
     donor_preferences_update,
 )
-from payments.recurring import live_plans_with_links
+from payments.recurring_links import live_plans_with_links
 from payments.throttle import client_ip
 
 from . import services

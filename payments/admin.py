@@ -23,7 +23,8 @@ from payments.models import (
     Refund,
     StripeEvent,
 )
-from payments.recurring import RecurringStateError, recurring_pause, recurring_stop
+from payments.recurring import RecurringStateError
+from payments.recurring_changes import recurring_pause, recurring_stop
 from payments.refunds import RefundRefused, gift_refund
 from payments.services import gift_record_event, received_on_problem
 from receipts.models import Receipt

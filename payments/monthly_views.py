@@ -20,18 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from payments import gateway
 from payments.forms import MonthlyAmountForm
 from payments.models import Gift, RecurringGift
-from payments.recurring import (
-    LinkExpired,
-    LinkInvalid,
-    RecurringStateError,
-    gift_from_authenticate_token,
-    plan_from_token,
+from payments.recurring import RecurringStateError
+from payments.recurring_changes import (
     recurring_change_amount,
     recurring_finish_card_change,
     recurring_pause,
     recurring_prepare_card_change,
     recurring_resume,
     recurring_stop,
+)
+from payments.recurring_links import (
+    LinkExpired,
+    LinkInvalid,
+    gift_from_authenticate_token,
+    plan_from_token,
 )
 from payments.sepa import iban_error, mandate_text
 

@@ -18,41 +18,21 @@ What a charge can end in:
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from payments import gateway
-from payments.models import (
-    Gift,
-    Mandate,
-    RecurringEvent,
-    RecurringGift,
-    RecurringNotice,
-)
+from payments.models import Gift, RecurringEvent, RecurringGift, RecurringNotice
 
 logger = logging.getLogger(__name__)
-
-MANAGE_SALT = "mecene.monthly.manage"
-AUTHENTICATE_SALT = "mecene.monthly.authenticate"
 
 
 class RecurringStateError(Exception):
     """The monthly gift is not in a state that allows this change."""
-
-
-class LinkExpired(Exception):
-    """A signed link that was genuine but is too old."""
-
-
-class LinkInvalid(Exception):
-    """A link that was not signed by us (forged, truncated, or for another use)."""
 
 
 # --- Dates ---------------------------------------------------------------------
@@ -105,55 +85,6 @@ def _notice(plan, kind: str, key: str, gift=None) -> bool:
             extra={"recurring_id": plan.pk, "gift_id": gift.pk if gift else None},
         )
     return created
-
-
-# --- Links ---------------------------------------------------------------------
-
-
-def manage_token(plan) -> str:
-    return signing.dumps(str(plan.token), salt=MANAGE_SALT, compress=True)
-
-
-def manage_url(plan) -> str:
-    return settings.SITE_URL + reverse("monthly:manage", args=[manage_token(plan)])
-
-
-def authenticate_url(gift) -> str:
-    token = signing.dumps(str(gift.token), salt=AUTHENTICATE_SALT, compress=True)
-    return settings.SITE_URL + reverse("monthly:authenticate", args=[token])
-
-
-def _load(token: str, salt: str) -> str:
-    max_age = timedelta(days=settings.RECURRING_LINK_MAX_AGE_DAYS)
-    try:
-        return signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid from exc
-
-
-def _uuid(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise LinkInvalid from exc
-
-
-def plan_from_token(token: str) -> RecurringGift:
-    value = _uuid(_load(token, MANAGE_SALT))
-    plan = RecurringGift.objects.select_related("campaign", "donor").filter(token=value)
-    if not plan:
-        raise LinkInvalid
-    return plan[0]
-
-
-def gift_from_authenticate_token(token: str) -> Gift:
-    value = _uuid(_load(token, AUTHENTICATE_SALT))
-    gift = Gift.objects.select_related("campaign", "recurring").filter(token=value)
-    if not gift:
-        raise LinkInvalid
-    return gift[0]
 
 
 # --- Creation and the first payment --------------------------------------------
@@ -560,67 +491,6 @@ def recurring_card_expiry_notices(day: date) -> int:
     return sent
 
 
-# --- The donor's changes (from the signed link or the donor space) -------------
-
-
-def _locked(plan) -> RecurringGift:
-    return RecurringGift.objects.select_for_update().get(pk=plan.pk)
-
-
-def recurring_change_amount(plan, amount, *, actor=None) -> RecurringGift:
-    with transaction.atomic():
-        plan = _locked(plan)
-        if plan.status == RecurringGift.Status.STOPPED:
-            raise RecurringStateError("stopped")
-        if amount.currency != plan.amount.currency:
-            raise RecurringStateError("currency")
-        before = plan.amount
-        plan.amount = amount
-        plan.save(update_fields=["amount", "amount_currency", "updated_at"])
-        recurring_record_event(
-            plan, "amount_changed", actor=actor,
-            before=str(before.amount), after=str(amount.amount),
-        )  # fmt: skip
-    logger.info(
-        "monthly gift %s: amount changed", plan.pk, extra={"recurring_id": plan.pk}
-    )
-    return plan
-
-
-def recurring_pause(plan, *, actor=None) -> RecurringGift:
-    with transaction.atomic():
-        plan = _locked(plan)
-        if plan.status != RecurringGift.Status.ACTIVE:
-            raise RecurringStateError(plan.status)
-        plan.status = RecurringGift.Status.PAUSED
-        plan.pause_reason = RecurringGift.PauseReason.DONOR
-        plan.retry_on = None
-        plan.save()
-        recurring_record_event(plan, "paused", actor=actor, reason="donor")
-    logger.info("monthly gift %s paused by donor", plan.pk)
-    return plan
-
-
-def recurring_resume(plan, *, today: date | None = None, actor=None) -> RecurringGift:
-    """Start again from the next charge day; missed months are not charged."""
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        plan = _locked(plan)
-        if plan.status != RecurringGift.Status.PAUSED:
-            raise RecurringStateError(plan.status)
-        plan.status = RecurringGift.Status.ACTIVE
-        plan.pause_reason = RecurringGift.PauseReason.NONE
-        plan.failed_tries = 0
-        plan.retry_on = None
-        plan.next_charge_on = next_charge_after(today, plan.charge_day)
-        plan.save()
-        recurring_record_event(
-            plan, "resumed", actor=actor, next_charge_on=str(plan.next_charge_on)
-        )
-    logger.info("monthly gift %s resumed", plan.pk)
-    return plan
-
-
 def _stop(plan, *, actor=None, reason="donor") -> None:
     plan.status = RecurringGift.Status.STOPPED
     plan.stopped_at = timezone.now()
@@ -628,172 +498,3 @@ def _stop(plan, *, actor=None, reason="donor") -> None:
     plan.retry_on = None
     plan.save()
     recurring_record_event(plan, "stopped", actor=actor, reason=reason)
-
-
-def recurring_stop(plan, *, actor=None) -> RecurringGift:
-    with transaction.atomic():
-        plan = _locked(plan)
-        if plan.status == RecurringGift.Status.STOPPED:
-            return plan
-        _stop(plan, actor=actor)
-    logger.info("monthly gift %s stopped", plan.pk)
-    return plan
-
-
-def recurring_prepare_card_change(plan, *, mandate: dict | None = None) -> str:
-    """A SetupIntent for a new card or account; returns its client secret.
-
-    A new bank account needs a new mandate: ``mandate`` is what the donor
-    accepted on the page (``text``, ``iban_country``, ``iban_last4``), kept
-    with the request until the account is confirmed.
-    """
-    if plan.status == RecurringGift.Status.STOPPED or not plan.stripe_customer_id:
-        raise RecurringStateError(plan.status)
-    if plan.method == Gift.Method.SEPA and not mandate:
-        raise RecurringStateError("a new account needs its mandate")
-    intent = gateway.setup_intent_create(
-        customer_id=plan.stripe_customer_id,
-        gift_id=0,
-        key=f"recurring:{plan.pk}:setup:{timezone.now():%Y%m%d%H%M%S%f}",
-        method=plan.method,
-    )
-    with transaction.atomic():
-        plan = _locked(plan)
-        recurring_record_event(
-            plan,
-            "card_change_started",
-            setup_intent=intent.id,
-            mandate=mandate or {},
-            accepted_at=timezone.now().isoformat(),
-        )
-    return intent.client_secret
-
-
-def recurring_finish_card_change(plan, setup_intent_id: str, *, today=None):
-    """Use the method a SetupIntent confirmed; a plan paused by declines resumes."""
-    started = (
-        plan.events.filter(
-            kind="card_change_started", data__setup_intent=setup_intent_id
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if started is None:
-        raise RecurringStateError("foreign setup intent")
-    setup = gateway.setup_intent_retrieve(setup_intent_id)
-    if setup.status != "succeeded" or not setup.payment_method_id:
-        raise RecurringStateError(setup.status)
-    gateway.payment_method_attach(
-        payment_method_id=setup.payment_method_id,
-        customer_id=plan.stripe_customer_id,
-    )
-    with transaction.atomic():
-        plan = _locked(plan)
-        if plan.method == Gift.Method.SEPA:
-            accepted = started.data["mandate"]
-            plan.mandate = Mandate.objects.create(
-                donor_id=plan.donor_id,
-                language=plan.language,
-                accepted_at=started.at,
-                text=accepted["text"],
-                iban_country=accepted["iban_country"],
-                iban_last4=accepted["iban_last4"],
-            )
-            plan.save(update_fields=["mandate", "updated_at"])
-        recurring_remember_payment_method(
-            plan.pk,
-            customer_id=plan.stripe_customer_id,
-            payment_method_id=setup.payment_method_id,
-        )
-        plan = _locked(plan)
-        recurring_record_event(plan, "card_changed", setup_intent=setup_intent_id)
-        declined = plan.pause_reason == RecurringGift.PauseReason.DECLINED
-    if plan.status == RecurringGift.Status.PAUSED and declined:
-        plan = recurring_resume(plan, today=today)
-    return plan
-
-
-# --- Notices ---------------------------------------------------------------------
-
-
-def _still_relevant(notice) -> bool:
-    plan = notice.recurring
-    if notice.kind == RecurringNotice.Kind.FIRST_FAILED:
-        return True
-    if plan.status == RecurringGift.Status.STOPPED:
-        return False
-    kind = RecurringNotice.Kind
-    if notice.kind == kind.AUTHENTICATE:
-        gift = notice.gift
-        return gift is not None and gift.status == Gift.Status.PENDING
-    if notice.kind == kind.DECLINED:
-        return plan.status == RecurringGift.Status.ACTIVE and plan.retry_on is not None
-    if notice.kind == kind.CARD_EXPIRING:
-        return plan.status == RecurringGift.Status.ACTIVE
-    return True
-
-
-def recurring_send_notice(notice_id: int) -> bool:
-    """Email a notice once; True if sent now.
-
-    As for receipts, the row lock is held while the mail goes out: two
-    workers cannot both send it. A notice that no longer applies (the
-    payment was authenticated meanwhile, the gift was stopped) is closed
-    without an email.
-    """
-    from receipts.emails import donor_email
-
-    with transaction.atomic():
-        notice = (
-            RecurringNotice.objects.select_for_update(of=("self",))
-            .select_related("recurring__donor", "recurring__campaign", "gift")
-            .get(pk=notice_id)
-        )
-        if notice.sent_at:
-            return False
-        plan = notice.recurring
-        relevant = _still_relevant(notice)
-        if relevant:
-            context = {
-                "plan": plan,
-                "campaign": plan.campaign,
-                "gift": notice.gift,
-                "manage_url": manage_url(plan),
-            }
-            if notice.kind == RecurringNotice.Kind.AUTHENTICATE:
-                context["authenticate_url"] = authenticate_url(notice.gift)
-            donor_email(f"monthly_{notice.kind}", plan.donor, context).send()
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
-        recurring_record_event(
-            plan,
-            "notice_sent" if relevant else "notice_dropped",
-            notice=notice.kind,
-            key=notice.key,
-        )
-    logger.info(
-        "monthly gift %s: %s notice %s",
-        plan.pk,
-        notice.kind,
-        "emailed" if relevant else "no longer needed",
-        extra={"recurring_id": plan.pk},
-    )
-    return relevant
-
-
-def unsent_notice_ids(min_age_seconds: int = 120) -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=min_age_seconds)
-    return list(
-        RecurringNotice.objects.filter(
-            sent_at__isnull=True, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
-    )
-
-
-def live_plans_with_links(donor) -> list[tuple[RecurringGift, str]]:
-    """The donor's monthly gifts that can still be changed, with their links."""
-    plans = RecurringGift.objects.filter(
-        donor=donor,
-        status__in=[RecurringGift.Status.ACTIVE, RecurringGift.Status.PAUSED],
-    ).select_related("campaign")
-    return [(plan, manage_url(plan)) for plan in plans]

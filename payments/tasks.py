@@ -11,11 +11,8 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from payments.recurring import (
-    recurring_charge_due,
-    recurring_send_notice,
-    unsent_notice_ids,
-)
+from payments.recurring import recurring_charge_due
+from payments.recurring_notices import recurring_send_notice, unsent_notice_ids
 
 logger = logging.getLogger(__name__)
 

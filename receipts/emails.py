@@ -31,7 +31,7 @@ def donor_email(name: str, donor, context: dict) -> EmailMessage:
     """The email ``receipts/email/<name>_{subject,body}.txt`` for ``donor``,
     in the donor's language. Every email to a donor with a monthly gift
     carries the signed links to change, pause or stop it."""
-    from payments.recurring import live_plans_with_links
+    from payments.recurring_links import live_plans_with_links
 
     return foundation_email(
         f"receipts/email/{name}",

@@ -60,7 +60,7 @@ def test_monthly_sepa_gift_from_the_donate_page(site, live_campaign, open_page):
 def test_the_signed_page_changes_amount_card_and_pauses(site, live_campaign, open_page):
     from conftest import DONOR_DETAILS, confirm_setup_in_browser
     from payments.models import RecurringGift
-    from payments.recurring import manage_token
+    from payments.recurring_links import manage_token
     from payments.services import gift_charge, gift_create, gift_prepare_payment
 
     gift = gift_create(

@@ -1,6 +1,5 @@
 """Monthly gifts against the offline Stripe: first payment, the daily run,
-declines and retries, authentication, SEPA, card expiry, and the donor's
-signed link."""
+declines and retries, authentication, SEPA failures and card expiry."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,21 +9,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
 from djmoney.money import Money
 from freezegun import freeze_time
 
-from conftest import DONATE_FORM, stripe_client
-from payments.models import Gift, RecurringEvent, RecurringGift, RecurringNotice
-from payments.recurring import (
-    manage_token,
-    month_after,
-    next_charge_after,
-    recurring_charge_due,
-    recurring_pause,
-    recurring_resume,
-    recurring_stop,
-)
+from conftest import stripe_client
+from payments.models import Gift, RecurringGift, RecurringNotice
+from payments.recurring import month_after, next_charge_after, recurring_charge_due
+from payments.recurring_changes import recurring_pause, recurring_resume, recurring_stop
 from payments.tests.conftest import FAILING_IBAN, GOOD_IBAN
 
 pytestmark = pytest.mark.django_db
@@ -281,7 +272,7 @@ def test_declined_card_is_retried_on_schedule_then_paused_and_donor_told(
 
 
 def test_a_new_card_resumes_a_plan_paused_by_declines(active_plan, stripe_methods):
-    from payments.recurring import (
+    from payments.recurring_changes import (
         recurring_finish_card_change,
         recurring_prepare_card_change,
     )
@@ -316,7 +307,8 @@ def test_a_new_card_resumes_a_plan_paused_by_declines(active_plan, stripe_method
 
 
 def test_a_foreign_setup_intent_cannot_change_the_card(active_plan):
-    from payments.recurring import RecurringStateError, recurring_finish_card_change
+    from payments.recurring import RecurringStateError
+    from payments.recurring_changes import recurring_finish_card_change
 
     plan = active_plan()
     with pytest.raises(RecurringStateError):
@@ -414,220 +406,6 @@ def test_card_expiring_before_the_next_payment_is_noticed_once(
     assert expiry_mail[0].to == [expiring.donor.email]
 
 
-# --- The donor's signed link -------------------------------------------------------
-
-
-def manage_path(plan):
-    return reverse("monthly:manage", args=[manage_token(plan)])
-
-
-def test_the_signed_link_lets_the_donor_change_pause_resume_and_stop(
-    active_plan, client
-):
-    plan = active_plan(next_charge_on=date(2027, 1, 5))
-    path = manage_path(plan)
-    assert client.get(path).status_code == 200
-
-    response = client.post(path, {"action": "amount", "amount": "30,50"})
-    assert response.status_code == 302
-    plan.refresh_from_db()
-    assert plan.amount == Money(Decimal("30.50"), "EUR")
-
-    client.post(path, {"action": "pause"})
-    plan.refresh_from_db()
-    assert plan.status == RecurringGift.Status.PAUSED
-    client.post(path, {"action": "resume"})
-    plan.refresh_from_db()
-    assert plan.status == RecurringGift.Status.ACTIVE
-    client.post(path, {"action": "stop"})
-    plan.refresh_from_db()
-    assert plan.status == RecurringGift.Status.STOPPED
-    kinds = list(plan.events.values_list("kind", flat=True))
-    assert kinds == ["amount_changed", "paused", "resumed", "stopped"]
-
-
-@pytest.mark.parametrize("amount", ["2", "-10", "abc", "0", "1e9"])
-def test_a_bad_new_amount_is_refused_and_nothing_changes(active_plan, client, amount):
-    plan = active_plan(amount="15.00")
-    response = client.post(manage_path(plan), {"action": "amount", "amount": amount})
-    assert response.status_code == 400
-    plan.refresh_from_db()
-    assert plan.amount == Money(Decimal("15.00"), "EUR")
-    assert not RecurringEvent.objects.filter(recurring=plan).exists()
-
-
-def test_an_unknown_action_and_a_change_to_a_stopped_gift_are_refused(
-    active_plan, client
-):
-    plan = active_plan()
-    assert client.post(manage_path(plan), {"action": "delete"}).status_code == 400
-    recurring_stop(plan)
-    assert client.post(manage_path(plan), {"action": "resume"}).status_code == 409
-    plan.refresh_from_db()
-    assert plan.status == RecurringGift.Status.STOPPED
-
-
-def test_a_forged_link_is_404_and_an_old_one_410(active_plan, client, settings):
-    plan = active_plan()
-    token = manage_token(plan)
-    forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
-    assert client.get(reverse("monthly:manage", args=[forged])).status_code == 404
-    assert (
-        client.post(
-            reverse("monthly:manage", args=[forged]), {"action": "stop"}
-        ).status_code
-        == 404
-    )
-    later = timedelta(days=settings.RECURRING_LINK_MAX_AGE_DAYS + 1)
-    with freeze_time(timezone.localdate() + later):
-        response = client.post(
-            reverse("monthly:manage", args=[token]), {"action": "stop"}
-        )
-    assert response.status_code == 410
-    plan.refresh_from_db()
-    assert plan.status == RecurringGift.Status.ACTIVE
-
-
-def test_a_signed_token_that_is_not_a_plan_id_is_404(client):
-    from django.core import signing
-
-    from payments.recurring import MANAGE_SALT
-
-    token = signing.dumps("not-a-uuid", salt=MANAGE_SALT, compress=True)
-    assert client.get(reverse("monthly:manage", args=[token])).status_code == 404
-
-
-def test_a_new_iban_needs_a_sepa_account_and_the_mandate(active_plan, client):
-    plan = active_plan(method="sepa")
-    url = reverse("monthly:card_start", args=[manage_token(plan)])
-
-    def start(**body):
-        return client.post(url, body, content_type="application/json")
-
-    outside = start(iban="SA0380000000608010167519", mandate_accepted=True)
-    unaccepted = start(iban="DE89370400440532013000")
-    bad = start(iban="DE89370400440532013001", mandate_accepted=True)
-    assert [r.status_code for r in (outside, unaccepted, bad)] == [400, 400, 400]
-    assert "SEPA" in outside.json()["error"]
-    assert not plan.events.filter(kind="card_change_started").exists()
-
-    good = start(iban="DE89 3704 0044 0532 0130 00", mandate_accepted=True)
-    assert good.status_code == 200
-    setup_id = good.json()["client_secret"].split("_secret")[0]
-    stripe_client().v1.setup_intents.confirm(
-        setup_id,
-        params={
-            "payment_method_data": {
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": "DE89370400440532013000"},
-                "billing_details": {"name": "A B", "email": "a@example.org"},
-            }
-        },
-    )
-    old_mandate = plan.mandate
-    done = client.post(
-        reverse("monthly:card_finish", args=[manage_token(plan)]),
-        {"setup_intent": setup_id},
-        content_type="application/json",
-    )
-    assert done.status_code == 200
-    plan.refresh_from_db()
-    old_mandate.refresh_from_db()
-    assert plan.mandate_id != old_mandate.pk
-    assert (plan.mandate.iban_country, plan.mandate.iban_last4) == ("DE", "3000")
-    assert old_mandate.iban_last4 == "2606"
-
-
-def test_the_manage_link_of_one_gift_cannot_open_the_authentication_page(
-    active_plan, client
-):
-    plan = active_plan()
-    token = manage_token(plan)
-    response = client.get(reverse("monthly:authenticate", args=[token]))
-    assert response.status_code == 404
-
-
-# --- The donate page -----------------------------------------------------------------
-
-
-def monthly_form(**overrides):
-    return {**DONATE_FORM, "frequency": "monthly", "method": "card", **overrides}
-
-
-def test_donate_page_starts_a_monthly_sepa_gift_with_its_mandate(
-    client, campaign, stripe_api
-):
-    response = client.post(
-        reverse("campaigns:donate", args=[campaign.slug]),
-        monthly_form(
-            method="sepa",
-            iban="fr14 2004 1010 0505 0001 3M02 606",
-            mandate_accepted="on",
-        ),  # fmt: skip
-        HTTP_ACCEPT="application/json",
-    )
-    assert response.status_code == 200, response.content
-    assert response.json()["method"] == "sepa"
-    gift = Gift.objects.get()
-    assert gift.recurring.status == RecurringGift.Status.PENDING
-    assert gift.mandate.iban_last4 == "2606"
-    assert gift.mandate.iban_country == "FR"
-    assert "débiter votre compte" in gift.mandate.text
-    assert gift.mandate.accepted_at is not None
-    setup = stripe_client().v1.setup_intents.retrieve(gift.stripe_setup_intent_id)
-    assert "sepa_debit" in setup.to_dict()["payment_method_types"]
-
-
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        (
-            {
-                "method": "sepa",
-                "iban": "FR1420041010050500013M02607",
-                "mandate_accepted": "on",
-            },
-            "iban",
-        ),  # fmt: skip
-        ({"method": "sepa", "iban": "", "mandate_accepted": "on"}, "iban"),
-        ({"method": "sepa", "iban": GOOD_IBAN}, "mandate_accepted"),
-        (
-            {
-                "method": "sepa",
-                "iban": "US12345678901234567890",
-                "mandate_accepted": "on",
-            },
-            "iban",
-        ),  # fmt: skip
-        ({"amount": "3"}, "amount"),
-        ({"frequency": "weekly"}, "frequency"),
-        ({"method": "cash"}, "method"),
-    ],
-)
-def test_donate_page_refuses_bad_monthly_input_and_creates_nothing(
-    client, campaign, overrides, field
-):
-    response = client.post(
-        reverse("campaigns:donate", args=[campaign.slug]),
-        monthly_form(**overrides),
-        HTTP_ACCEPT="application/json",
-    )
-    assert response.status_code == 400
-    assert field in response.json()["errors"]
-    assert not Gift.objects.exists()
-    assert not RecurringGift.objects.exists()
-
-
-def test_a_three_euro_one_off_gift_is_still_fine(client, campaign, stripe_api):
-    response = client.post(
-        reverse("campaigns:donate", args=[campaign.slug]),
-        {**DONATE_FORM, "amount": "3"},
-        HTTP_ACCEPT="application/json",
-    )
-    assert response.status_code == 200
-    assert Gift.objects.get().recurring is None
-
-
 def test_a_refused_first_sepa_debit_stops_the_plan_and_tells_the_donor(
     stripe_api, campaign, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -705,15 +483,3 @@ def test_a_refused_one_off_debit_is_told_to_the_donor_once(
     assert "/campaigns/passeport-jo/donate/" in mail.outbox[0].body
     assert gift_send_failure_email(gift.pk) is False
     assert len(mail.outbox) == 1
-
-
-def test_a_plan_in_another_currency_keeps_that_currency_s_bounds(active_plan, client):
-    plan = active_plan(amount="15.00")
-    RecurringGift.objects.filter(pk=plan.pk).update(amount_currency="DKK")
-    path = manage_path(plan)
-    assert client.post(path, {"action": "amount", "amount": "9.99"}).status_code == 400
-    assert (
-        client.post(path, {"action": "amount", "amount": "150000"}).status_code == 302
-    )
-    plan.refresh_from_db()
-    assert plan.amount == Money(Decimal("150000.00"), "DKK")
