@@ -7,10 +7,13 @@ many times Stripe tells us about it.
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from campaigns.services import campaign_record_paid_gift
 from donors.services import (
@@ -485,11 +488,6 @@ def received_on_problem(day, campaign) -> str:
     year: older years' receipts and declarations are closed, so a gift that
     old needs finance's decision, not a form (docs/offline-gifts.md).
     """
-    from datetime import date
-
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
     if isinstance(day, str):
         day = date.fromisoformat(day)
     starts_on = campaign.starts_on
@@ -498,9 +496,9 @@ def received_on_problem(day, campaign) -> str:
     today = timezone.localdate()
     earliest = max(starts_on, date(today.year - 1, 1, 1))
     if day > today:
-        return _("The date the gift was received is in the future.")
+        return gettext("The date the gift was received is in the future.")
     if day < earliest:
-        return _(
+        return gettext(
             "The date the gift was received is before %(date)s (the campaign's "
             "start or last year's first day)."
         ) % {"date": date_format(earliest, "DATE_FORMAT")}

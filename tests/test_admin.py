@@ -91,6 +91,63 @@ def test_staff_record_the_received_date_and_counterparts_and_nothing_else(
     assert gift.amount.amount == Decimal("50.00")
 
 
+@pytest.mark.parametrize(
+    ("received_on", "counterpart", "error"),
+    [
+        ("1900-01-01", "0.00", "before"),
+        ("2099-01-01", "0.00", "future"),
+        ("2026-03-02", "-5.00", "between zero"),
+        ("2026-03-02", "60.00", "between zero"),
+    ],
+)
+def test_a_date_outside_the_open_years_or_a_counterpart_above_the_gift_is_refused(
+    client, superuser, paid_gift, received_on, counterpart, error
+):
+    gift = paid_gift("50.00")
+    form = {
+        "received_on": received_on,
+        "counterpart_value_0": counterpart,
+        "counterpart_value_1": "EUR",
+        "refunds-TOTAL_FORMS": "0",
+        "refunds-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(
+        f"/admin/payments/gift/{gift.pk}/change/", form, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    gift.refresh_from_db()
+    assert gift.received_on is None
+
+
+def test_the_date_of_a_receipted_gift_is_frozen(client, superuser, paid_gift):
+    from receipts.services import receipt_issue_for_gift
+
+    gift = paid_gift("50.00")
+    receipt_issue_for_gift(gift.pk, notify=False)
+    form = {
+        "received_on": "2026-03-02",
+        "counterpart_value_0": "0.00",
+        "counterpart_value_1": "EUR",
+        "refunds-TOTAL_FORMS": "0",
+        "refunds-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(
+        f"/admin/payments/gift/{gift.pk}/change/", form, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "receipt is issued" in response.content.decode()
+    gift.refresh_from_db()
+    assert gift.received_on is None
+
+
 def test_receipts_and_gifts_cannot_be_deleted_or_added_in_the_admin(
     client, superuser, paid_gift
 ):

@@ -483,3 +483,28 @@ def test_a_refused_one_off_debit_is_told_to_the_donor_once(
     assert "/campaigns/passeport-jo/donate/" in mail.outbox[0].body
     assert gift_send_failure_email(gift.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_a_notice_whose_message_was_lost_is_sent_once_by_the_sweep(
+    active_plan, eager_tasks
+):
+    from datetime import timedelta as delta
+
+    from django.utils import timezone
+
+    from payments.tasks import recurring_notice_sweep_task
+
+    plan = active_plan(next_charge_on=date(2027, 1, 5), exp=(1, 2027))
+    # The row exists but its task never ran (a broker down, a worker killed).
+    notice = RecurringNotice.objects.create(
+        recurring=plan, kind=RecurringNotice.Kind.CARD_EXPIRING, key="2027-01"
+    )
+    RecurringNotice.objects.filter(pk=notice.pk).update(
+        created_at=timezone.now() - delta(minutes=10)
+    )
+
+    assert recurring_notice_sweep_task() == 1
+    assert recurring_notice_sweep_task() == 0
+    notice.refresh_from_db()
+    assert notice.sent_at is not None
+    assert [m.to for m in mail.outbox] == [[plan.donor.email]]
