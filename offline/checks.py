@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.forms import FRENCH_POSTCODE
+from donors.services import IDENTITY_FIELDS, donor_identity_differs
 from donors.validators import siren_is_valid
 from payments.services import received_on_problem
 
@@ -47,15 +48,6 @@ def line_problems(line) -> list[str]:
     return problems
 
 
-def _same_name(line, donor) -> bool:
-    if line.kind == "company":
-        return line.company_name.strip().lower() == donor.company_name.strip().lower()
-    return (
-        line.first_name.strip().lower() == donor.first_name.strip().lower()
-        and line.last_name.strip().lower() == donor.last_name.strip().lower()
-    )
-
-
 def _donor_problems(line) -> list[str]:
     """What a receipt needs from the donor, and a consistent donor choice."""
     problems = []
@@ -83,7 +75,9 @@ def _donor_problems(line) -> list[str]:
             problems.append(
                 _("The email typed is not the chosen donor's; clear it or fix it.")
             )
-        elif not line.email.strip() and not _same_name(line, line.donor):
+        elif not line.email.strip() and donor_identity_differs(
+            line.donor, {field: getattr(line, field) for field in IDENTITY_FIELDS}
+        ):
             # Without the email, the name must say it is the same person:
             # posting would otherwise rewrite someone else's name and address.
             problems.append(
